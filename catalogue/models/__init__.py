@@ -1,0 +1,21 @@
+"""Catalogue models, split by concern."""
+
+from .choices import Scale, Stage, StructureKind, TaxonomyFamily  # noqa: F401
+from .editorial import (  # noqa: F401
+    ArticleIndexPage,
+    ArticlePage,
+    HomeFeaturedProject,
+    HomePage,
+    StandardPage,
+)
+from .partners import PartnerIndexPage, PartnerPage  # noqa: F401
+from .projects import (  # noqa: F401
+    CURATABLE_FIELDS,
+    CuratedField,
+    ProjectDistinction,
+    ProjectIndexPage,
+    ProjectPage,
+    ProjectSource,
+    ProjectTag,
+)
+from .taxonomy import NomenclatureCode, TaxonomyGroup  # noqa: F401

@@ -1,0 +1,404 @@
+"""The one write path to project pages.
+
+The sample loader, the harvester, the admin's imports and a holder's front-end edit
+all change project pages through these functions, so that the rules live in one
+place: page URLs never change after creation, curated fields survive harvests,
+provenance is recorded, unchanged records cost one hash comparison.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import slugify
+from wagtail.models import Page, Site
+
+from .models import (
+    CURATABLE_FIELDS,
+    ArticleIndexPage,
+    CuratedField,
+    HomePage,
+    NomenclatureCode,
+    PartnerIndexPage,
+    PartnerPage,
+    ProjectDistinction,
+    ProjectIndexPage,
+    ProjectPage,
+    ProjectSource,
+)
+from .records import ProjectRecord
+
+logger = logging.getLogger(__name__)
+
+SOCIAL_FIELDS = {
+    "facebook": "facebook_url",
+    "twitter": "twitter_url",
+    "linkedin": "linkedin_url",
+    "instagram": "instagram_url",
+    "youtube": "youtube_url",
+}
+
+# Record attributes copied as-is onto page fields of the same name.
+PLAIN_FIELDS = (
+    "summary", "website", "contact_email", "contact_phone", "structure_name", "structure_kind",
+    "start_year", "stage", "scale", "address", "postal_code", "city", "insee_code",
+    "location_note",
+)
+
+
+class ServiceError(Exception):
+    """A record that cannot be written; the message says why, in French for editors."""
+
+
+@dataclass
+class UpsertResult:
+    page: ProjectPage | None
+    action: str  # "created", "updated", "unchanged"
+    kept_curated: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------
+# Site tree
+# ---------------------------------------------------------------------------------
+@dataclass
+class SiteTree:
+    home: HomePage
+    projects: ProjectIndexPage
+    partners: PartnerIndexPage
+    news: ArticleIndexPage
+
+
+def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
+    """Create (once) the home page, the catalogue, partners and news indexes, and the Site."""
+    with transaction.atomic():
+        root = Page.get_first_root_node()
+        home = HomePage.objects.first()
+        if home is None:
+            home = root.add_child(
+                instance=HomePage(
+                    title="Carrefour des innovations sociales",
+                    slug="accueil",
+                    hero_title="Les innovations sociales de toute la France, réunies",
+                    hero_text=(
+                        "Carrefour rassemble les projets référencés par les réseaux, fondations et "
+                        "agences publiques partenaires, pour les rendre visibles et relier celles et "
+                        "ceux qui les portent."
+                    ),
+                    hero_cta_label="Explorer les projets",
+                )
+            )
+            home.save_revision().publish()
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True,
+                                site_name="Carrefour")
+        elif site.root_page_id != home.pk:
+            site.root_page = home
+            site.site_name = "Carrefour"
+            site.save()
+        # Wagtail's initial migration creates a welcome page; it is replaced by ours.
+        for stray in Page.objects.child_of(root).exclude(pk=home.pk).filter(depth=2):
+            if stray.specific_class is Page and stray.slug == "home":
+                stray.delete()
+        projects = _ensure_child(home, ProjectIndexPage, title="Projets", slug="projets",
+                                 intro="<p>Toutes les innovations sociales référencées.</p>")
+        partners = _ensure_child(home, PartnerIndexPage, title="Partenaires", slug="partenaires",
+                                 intro="<p>Les réseaux, fondations et agences dont nous publions "
+                                       "les annuaires.</p>")
+        news = _ensure_child(home, ArticleIndexPage, title="Actualités", slug="actualites",
+                             intro="Les nouvelles du Carrefour et de ses partenaires.")
+        if not home.hero_cta_page_id:
+            home.hero_cta_page = projects
+            home.save_revision().publish()
+    return SiteTree(home=home, projects=projects, partners=partners, news=news)
+
+
+def _ensure_child(parent, model, **fields):
+    existing = model.objects.child_of(parent).first()
+    if existing is not None:
+        return existing
+    page = parent.add_child(instance=model(**fields))
+    page.save_revision().publish()
+    return page
+
+
+def get_project_index() -> ProjectIndexPage:
+    index = ProjectIndexPage.objects.first()
+    if index is None:
+        index = ensure_site_tree().projects
+    return index
+
+
+# ---------------------------------------------------------------------------------
+# Partners
+# ---------------------------------------------------------------------------------
+def upsert_partner(name: str, **fields) -> PartnerPage:
+    """Create or update a partner page, matched by name (case-insensitive)."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("Un partenaire doit avoir un nom.")
+    partner = PartnerPage.objects.filter(title__iexact=name).first()
+    with transaction.atomic():
+        if partner is None:
+            index = PartnerIndexPage.objects.first() or ensure_site_tree().partners
+            partner = PartnerPage(title=name, slug=_unique_slug(index, name), **fields)
+            index.add_child(instance=partner)
+            partner.save_revision().publish()
+            return partner
+        changed = [key for key, value in fields.items() if getattr(partner, key) != value]
+        if changed:
+            for key in changed:
+                setattr(partner, key, fields[key])
+            partner.save_revision().publish()
+    return partner
+
+
+def find_partner(name: str) -> PartnerPage | None:
+    return PartnerPage.objects.filter(title__iexact=name.strip()).first() if name else None
+
+
+# ---------------------------------------------------------------------------------
+# Projects
+# ---------------------------------------------------------------------------------
+def find_project(source_key: str, source_id: str = "", source_url: str = "") -> ProjectPage | None:
+    """The update key: (source, source id), else the URL of the original page."""
+    sources = ProjectSource.objects.filter(source_key=source_key)
+    match = None
+    if source_id:
+        match = sources.filter(source_id=source_id).select_related("project").first()
+    if match is None and source_url:
+        match = sources.filter(source_url=source_url).select_related("project").first()
+    return match.project if match else None
+
+
+def curated_field_names(page: ProjectPage) -> set[str]:
+    return set(page.curated_fields.values_list("field_name", flat=True))
+
+
+def mark_curated(page: ProjectPage, field_names, *, by: str, user=None) -> None:
+    """Record that a person edited these fields: harvests leave them alone from now on."""
+    now = timezone.now()
+    for name in field_names:
+        if name not in CURATABLE_FIELDS:
+            continue
+        CuratedField.objects.update_or_create(
+            project=page, field_name=name,
+            defaults={"curated_by": by, "user": user, "at": now},
+        )
+
+
+def description_html(text: str) -> str:
+    """Plain text (paragraphs split by blank lines) to safe rich text; HTML is kept if flagged."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if text.startswith("<") and text.endswith(">"):
+        return text  # already sanitised HTML from the normaliser
+    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br/>".join(escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )
+
+
+def _record_values(record: ProjectRecord) -> dict:
+    """The page field values a record proposes (empty values are not proposals)."""
+    values = {}
+    if record.title.strip():
+        values["title"] = record.title.strip()[:255]
+    for name in PLAIN_FIELDS:
+        value = getattr(record, name)
+        if value not in ("", None):
+            values[name] = value
+    if record.description:
+        values["description"] = description_html(record.description)
+    for key, field_name in SOCIAL_FIELDS.items():
+        if record.social_links.get(key):
+            values[field_name] = record.social_links[key]
+    if record.latitude is not None and record.longitude is not None:
+        values["latitude"] = record.latitude
+        values["longitude"] = record.longitude
+    return values
+
+
+def _unique_slug(parent: Page, title: str) -> str:
+    base = slugify(title)[:70] or "projet"
+    slug, n = base, 2
+    siblings = set(
+        Page.objects.child_of(parent).filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    while slug in siblings:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _apply(page: ProjectPage, values: dict, curated: set[str]) -> tuple[list[str], list[str]]:
+    """Set values on the page, except curated fields. Returns (changed, kept_curated)."""
+    changed, kept = [], []
+    for name, value in values.items():
+        guard = "location" if name in ("latitude", "longitude") else name
+        if guard in curated:
+            if getattr(page, name) != value:
+                kept.append(name)
+            continue
+        if getattr(page, name) != value:
+            setattr(page, name, value)
+            changed.append(name)
+    if "latitude" in changed or "longitude" in changed:
+        page.location = ""  # re-derived from the floats in ProjectPage.save()
+    return changed, kept
+
+
+def _set_codes_and_tags(page: ProjectPage, record: ProjectRecord, curated: set[str]) -> bool:
+    changed = False
+    if record.codes and "codes" not in curated:
+        wanted = set(NomenclatureCode.objects.filter(code__in=record.codes).values_list("pk", flat=True))
+        current = {c.pk for c in page.codes.all()}
+        if wanted != current:
+            page.codes = list(NomenclatureCode.objects.filter(pk__in=wanted))
+            changed = True
+    if record.tags and "tags" not in curated:
+        wanted_tags = sorted({t.strip()[:100] for t in record.tags if t.strip()})
+        current_tags = sorted(t.name for t in page.tags.all())
+        if wanted_tags != current_tags:
+            page.tags.set(wanted_tags, clear=True)
+            changed = True
+    return changed
+
+
+def _set_distinctions(page: ProjectPage, record: ProjectRecord) -> bool:
+    wanted = [(d.name[:255], d.year, d.url) for d in record.distinctions if d.name]
+    current = [(d.name, d.year, d.url) for d in page.distinctions.all()]
+    if not wanted or set(wanted) <= set(current):
+        return False
+    merged = current + [w for w in wanted if w not in current]
+    page.distinctions = [ProjectDistinction(name=n, year=y, url=u) for n, y, u in merged]
+    return True
+
+
+@transaction.atomic
+def upsert_project(
+    record: ProjectRecord,
+    *,
+    source_key: str,
+    partner: PartnerPage | None = None,
+    seen_at: datetime | None = None,
+    user=None,
+    image_fetcher=None,
+) -> UpsertResult:
+    """Create or update the project page a record describes, in place.
+
+    One transaction per record: a crash leaves every page consistent. `image_fetcher`
+    (callable url -> wagtail Image or None) downloads images; without it images are skipped.
+    """
+    if not record.title.strip():
+        raise ServiceError("Fiche sans titre : impossible de créer une page.")
+    seen_at = seen_at or timezone.now()
+    record_hash = record.content_hash()
+    page = find_project(source_key, record.source_id, record.source_url)
+
+    if page is None:
+        index = get_project_index()
+        page = ProjectPage(slug=_unique_slug(index, record.title))
+        _apply(page, _record_values(record), set())
+        _set_codes_and_tags(page, record, set())
+        _set_distinctions(page, record)
+        if image_fetcher and record.image_url:
+            page.image = image_fetcher(record.image_url)
+        index.add_child(instance=page)
+        page.save_revision(user=user, log_action=True).publish(user=user)
+        _record_source(page, record, source_key, partner, seen_at, record_hash)
+        return UpsertResult(page=page, action="created")
+
+    source = page.sources.filter(source_key=source_key).first()
+    if source and source.content_hash == record_hash and page.live:
+        _touch_source(source, seen_at)
+        return UpsertResult(page=page, action="unchanged")
+
+    # A pending draft (an editor's or a holder's edit in moderation) receives the harvest's
+    # changes as a new draft; it is never published behind the moderators' back.
+    has_draft = page.has_unpublished_changes and page.live
+    if has_draft:
+        page = page.get_latest_revision_as_object()
+    else:
+        page = page.specific
+    curated = curated_field_names(page)
+    changed, kept = _apply(page, _record_values(record), curated)
+    if _set_codes_and_tags(page, record, curated):
+        changed.append("codes/tags")
+    if _set_distinctions(page, record):
+        changed.append("distinctions")
+    if image_fetcher and record.image_url and not page.image_id and "image" not in curated:
+        page.image = image_fetcher(record.image_url)
+        if page.image is not None:
+            changed.append("image")
+    restored = source is not None and not source.still_listed
+    if changed or (restored and not page.live):
+        revision = page.save_revision(user=user, log_action=True)
+        if not has_draft:
+            revision.publish(user=user)
+    _record_source(page, record, source_key, partner, seen_at, record_hash)
+    action = "updated" if changed or restored else "unchanged"
+    return UpsertResult(page=page, action=action, kept_curated=kept)
+
+
+def _record_source(page, record, source_key, partner, seen_at, record_hash):
+    source, created = ProjectSource.objects.get_or_create(
+        project=page, source_key=source_key,
+        defaults={"source_id": record.source_id, "source_url": record.source_url,
+                  "partner": partner, "raw_tags": record.raw_tags, "first_seen": seen_at,
+                  "last_seen": seen_at, "content_hash": record_hash},
+    )
+    if not created:
+        source.source_id = record.source_id or source.source_id
+        source.source_url = record.source_url or source.source_url
+        source.partner = partner or source.partner
+        source.raw_tags = record.raw_tags or source.raw_tags
+        source.last_seen = seen_at
+        source.still_listed = True
+        source.missed_runs = 0
+        source.content_hash = record_hash
+        source.save()
+    return source
+
+
+def _touch_source(source: ProjectSource, seen_at) -> None:
+    ProjectSource.objects.filter(pk=source.pk).update(
+        last_seen=seen_at, still_listed=True, missed_runs=0
+    )
+
+
+def add_source(page: ProjectPage, record: ProjectRecord, *, source_key: str,
+               partner: PartnerPage | None = None, seen_at=None) -> ProjectSource:
+    """Attach another partner's listing to an existing page (cross-source duplicate)."""
+    return _record_source(page, record, source_key, partner, seen_at or timezone.now(),
+                          record.content_hash())
+
+
+def mark_unlisted(source_key: str, seen_ids: set[int], *, threshold: int = 2,
+                  unpublish: bool = False) -> int:
+    """After a complete run: count a miss for every record of this source not seen.
+
+    A record missed by `threshold` consecutive complete runs is marked "no longer
+    listed" (and unpublished if asked), never deleted. Returns how many were marked.
+    """
+    missed = ProjectSource.objects.filter(source_key=source_key, still_listed=True).exclude(
+        pk__in=seen_ids
+    )
+    marked = 0
+    for source in missed.select_related("project"):
+        source.missed_runs += 1
+        if source.missed_runs >= threshold:
+            source.still_listed = False
+            marked += 1
+            if unpublish and not source.project.sources.filter(still_listed=True).exclude(
+                pk=source.pk
+            ).exists():
+                source.project.unpublish()
+        source.save(update_fields=["missed_runs", "still_listed"])
+    return marked

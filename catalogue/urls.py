@@ -1,0 +1,3 @@
+"""Catalogue routes that are not Wagtail pages (API, exports, map endpoints…)."""
+
+urlpatterns = []

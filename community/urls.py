@@ -1,0 +1,7 @@
+"""Community routes (accounts, spaces, comments, claims…)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("comptes/", include("allauth.urls")),
+]

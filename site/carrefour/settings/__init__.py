@@ -1,0 +1,1 @@
+"""Settings split as in wagtail/bakerydemo: base, dev, production, test."""

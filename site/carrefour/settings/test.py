@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, plain static storage, inline tasks, console-free email."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "var", "test"))
+
+from .base import *  # noqa: E402,F401,F403
+from .base import DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+MEDIA_ROOT = VAR_DIR / "media"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+WHITENOISE_AUTOREFRESH = True
