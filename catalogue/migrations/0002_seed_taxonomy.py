@@ -8,7 +8,12 @@ from django.db import migrations
 FAMILIES = {"Domaines": "domaines", "Publics": "publics", "Méthodes": "methodes"}
 FAMILY_ORDER = list(FAMILIES)
 # Typographic fixes over the 2018 labels (capital letters keep their accents in French).
-LABEL_FIXES = {"Evaluation": "Évaluation"}
+LABEL_FIXES = {
+    "Evaluation": "Évaluation",
+    "Economie": "Économie",
+    "Education": "Éducation",
+    "Energie": "Énergie",
+}
 
 
 def seed(apps, schema_editor):
@@ -30,7 +35,7 @@ def seed(apps, schema_editor):
     for entry in entries:
         code, _ = NomenclatureCode.objects.update_or_create(
             code=entry["code"],
-            defaults={"name": entry["name"], "description": entry.get("description", "")},
+            defaults={"name": LABEL_FIXES.get(entry["name"], entry["name"]), "description": entry.get("description", "")},
         )
         code.groups.set(TaxonomyGroup.objects.filter(slug__in=[g["id"] for g in entry.get("groups", [])]))
 

@@ -4,7 +4,6 @@ import re
 
 from django import forms
 from django.conf import settings
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models

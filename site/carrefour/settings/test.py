@@ -18,5 +18,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 MEDIA_ROOT = VAR_DIR / "media"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not :memory:) so that subprocesses (harvest runs) see the test data; one per
+    # process so that concurrent test runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,76 @@
+# Carrefour — everything a fresh machine needs, in two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test venv assets static browser-deps sample-data demo-admin lint format bench messages clean
+
+## run: install everything, migrate, load the real sample data, create the demo admin, serve.
+run: venv assets
+	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=1 $(MANAGE) load_sample_data
+	DJANGO_DEBUG=1 $(MANAGE) create_demo_admin
+	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0 || true
+	@echo "Carrefour: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/ — see README)"
+	DJANGO_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+## test: lint, migration check, then the whole suite (browser journeys included).
+test: venv assets browser-deps
+	$(BIN)/ruff check .
+	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run -v0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+assets:
+	sh bin/assets.sh
+
+## browser-deps: Debian's chromium for the Playwright journeys (installed when missing and root).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "browser-deps: could not install chromium; browser tests will be skipped"; \
+		else \
+			echo "browser-deps: install Debian's chromium (apt-get install chromium) to run browser tests"; \
+		fi; \
+	fi
+
+static: venv assets
+	$(MANAGE) collectstatic --noinput -v0
+
+sample-data: venv
+	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=1 $(MANAGE) load_sample_data
+
+demo-admin: venv
+	DJANGO_DEBUG=1 $(MANAGE) create_demo_admin
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: venv
+	DJANGO_DEBUG=1 $(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=node_modules --ignore=static
+	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+
+bench: venv
+	@echo "Benchmarks are run by hand: $(BIN)/python bench/<name>.py (see README)"
+
+clean:
+	rm -rf var/test static
