@@ -39,7 +39,9 @@ class LinkBlock(blocks.StructBlock):
         cleaned = super().clean(value)
         if not cleaned.get("page") and not cleaned.get("url"):
             raise blocks.StructBlockValidationError(
-                block_errors={"url": blocks.BlockValidationError(_("Choisissez une page ou une adresse."))}
+                block_errors={
+                    "url": blocks.BlockValidationError(_("Choisissez une page ou une adresse."))
+                }
             )
         return cleaned
 
@@ -98,8 +100,11 @@ class BaseStreamBlock(blocks.StreamBlock):
     )
     image = CaptionedImageBlock()
     quote = QuoteBlock()
-    embed = EmbedBlock(label=_("média intégré"), help_text=_("Adresse d'une vidéo (YouTube, Vimeo…)"),
-                       template="catalogue/blocks/embed_block.html")
+    embed = EmbedBlock(
+        label=_("média intégré"),
+        help_text=_("Adresse d'une vidéo (YouTube, Vimeo…)"),
+        template="catalogue/blocks/embed_block.html",
+    )
     call_to_action = CallToActionBlock()
     project_cards = ProjectCardsBlock()
     dossier = DossierBlock()

@@ -31,7 +31,9 @@ def fetch_image(url: str, *, title: str = "", timeout: float = 10.0):
         return existing
     try:
         response = requests.get(
-            url, timeout=timeout, stream=True,
+            url,
+            timeout=timeout,
+            stream=True,
             headers={"User-Agent": getattr(settings, "HARVEST_USER_AGENT", "CarrefourBot")},
         )
         response.raise_for_status()

@@ -45,8 +45,19 @@ SOCIAL_FIELDS = {
 
 # Record attributes copied as-is onto page fields of the same name.
 PLAIN_FIELDS = (
-    "summary", "website", "contact_email", "contact_phone", "structure_name", "structure_kind",
-    "start_year", "stage", "scale", "address", "postal_code", "city", "insee_code",
+    "summary",
+    "website",
+    "contact_email",
+    "contact_phone",
+    "structure_name",
+    "structure_kind",
+    "start_year",
+    "stage",
+    "scale",
+    "address",
+    "postal_code",
+    "city",
+    "insee_code",
     "location_note",
 )
 
@@ -95,8 +106,13 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
             home.save_revision().publish()
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True,
-                                site_name="Carrefour")
+            Site.objects.create(
+                hostname=hostname,
+                port=port,
+                root_page=home,
+                is_default_site=True,
+                site_name="Carrefour",
+            )
         elif site.root_page_id != home.pk:
             site.root_page = home
             site.site_name = "Carrefour"
@@ -105,13 +121,27 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
         for stray in Page.objects.child_of(root).exclude(pk=home.pk).filter(depth=2):
             if stray.specific_class is Page and stray.slug == "home":
                 stray.delete()
-        projects = _ensure_child(home, ProjectIndexPage, title="Projets", slug="projets",
-                                 intro="<p>Toutes les innovations sociales référencées.</p>")
-        partners = _ensure_child(home, PartnerIndexPage, title="Partenaires", slug="partenaires",
-                                 intro="<p>Les réseaux, fondations et agences dont nous publions "
-                                       "les annuaires.</p>")
-        news = _ensure_child(home, ArticleIndexPage, title="Actualités", slug="actualites",
-                             intro="Les nouvelles du Carrefour et de ses partenaires.")
+        projects = _ensure_child(
+            home,
+            ProjectIndexPage,
+            title="Projets",
+            slug="projets",
+            intro="<p>Toutes les innovations sociales référencées.</p>",
+        )
+        partners = _ensure_child(
+            home,
+            PartnerIndexPage,
+            title="Partenaires",
+            slug="partenaires",
+            intro="<p>Les réseaux, fondations et agences dont nous publions les annuaires.</p>",
+        )
+        news = _ensure_child(
+            home,
+            ArticleIndexPage,
+            title="Actualités",
+            slug="actualites",
+            intro="Les nouvelles du Carrefour et de ses partenaires.",
+        )
         if not home.hero_cta_page_id:
             home.hero_cta_page = projects
             home.save_revision().publish()
@@ -187,7 +217,8 @@ def mark_curated(page: ProjectPage, field_names, *, by: str, user=None) -> None:
         if name not in CURATABLE_FIELDS:
             continue
         CuratedField.objects.update_or_create(
-            project=page, field_name=name,
+            project=page,
+            field_name=name,
             defaults={"curated_by": by, "user": user, "at": now},
         )
 
@@ -257,7 +288,9 @@ def _apply(page: ProjectPage, values: dict, curated: set[str]) -> tuple[list[str
 def _set_codes_and_tags(page: ProjectPage, record: ProjectRecord, curated: set[str]) -> bool:
     changed = False
     if record.codes and "codes" not in curated:
-        wanted = set(NomenclatureCode.objects.filter(code__in=record.codes).values_list("pk", flat=True))
+        wanted = set(
+            NomenclatureCode.objects.filter(code__in=record.codes).values_list("pk", flat=True)
+        )
         current = {c.pk for c in page.codes.all()}
         if wanted != current:
             page.codes = list(NomenclatureCode.objects.filter(pk__in=wanted))
@@ -349,10 +382,17 @@ def upsert_project(
 
 def _record_source(page, record, source_key, partner, seen_at, record_hash):
     source, created = ProjectSource.objects.get_or_create(
-        project=page, source_key=source_key,
-        defaults={"source_id": record.source_id, "source_url": record.source_url,
-                  "partner": partner, "raw_tags": record.raw_tags, "first_seen": seen_at,
-                  "last_seen": seen_at, "content_hash": record_hash},
+        project=page,
+        source_key=source_key,
+        defaults={
+            "source_id": record.source_id,
+            "source_url": record.source_url,
+            "partner": partner,
+            "raw_tags": record.raw_tags,
+            "first_seen": seen_at,
+            "last_seen": seen_at,
+            "content_hash": record_hash,
+        },
     )
     if not created:
         source.source_id = record.source_id or source.source_id
@@ -373,15 +413,23 @@ def _touch_source(source: ProjectSource, seen_at) -> None:
     )
 
 
-def add_source(page: ProjectPage, record: ProjectRecord, *, source_key: str,
-               partner: PartnerPage | None = None, seen_at=None) -> ProjectSource:
+def add_source(
+    page: ProjectPage,
+    record: ProjectRecord,
+    *,
+    source_key: str,
+    partner: PartnerPage | None = None,
+    seen_at=None,
+) -> ProjectSource:
     """Attach another partner's listing to an existing page (cross-source duplicate)."""
-    return _record_source(page, record, source_key, partner, seen_at or timezone.now(),
-                          record.content_hash())
+    return _record_source(
+        page, record, source_key, partner, seen_at or timezone.now(), record.content_hash()
+    )
 
 
-def mark_unlisted(source_key: str, seen_ids: set[int], *, threshold: int = 2,
-                  unpublish: bool = False) -> int:
+def mark_unlisted(
+    source_key: str, seen_ids: set[int], *, threshold: int = 2, unpublish: bool = False
+) -> int:
     """After a complete run: count a miss for every record of this source not seen.
 
     A record missed by `threshold` consecutive complete runs is marked "no longer
@@ -396,9 +444,12 @@ def mark_unlisted(source_key: str, seen_ids: set[int], *, threshold: int = 2,
         if source.missed_runs >= threshold:
             source.still_listed = False
             marked += 1
-            if unpublish and not source.project.sources.filter(still_listed=True).exclude(
-                pk=source.pk
-            ).exists():
+            if (
+                unpublish
+                and not source.project.sources.filter(still_listed=True)
+                .exclude(pk=source.pk)
+                .exists()
+            ):
                 source.project.unpublish()
         source.save(update_fields=["missed_runs", "still_listed"])
     return marked

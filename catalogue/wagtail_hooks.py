@@ -46,7 +46,9 @@ def _field_value(page, name):
 
 def changed_curatable_fields(before, after):
     """Names of curatable fields whose values differ between two page versions."""
-    return [name for name in CURATABLE_FIELDS if _field_value(before, name) != _field_value(after, name)]
+    return [
+        name for name in CURATABLE_FIELDS if _field_value(before, name) != _field_value(after, name)
+    ]
 
 
 @hooks.register("after_edit_page")

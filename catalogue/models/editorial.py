@@ -31,8 +31,13 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldPanel("hero_title"), FieldPanel("hero_text"), FieldPanel("hero_image"),
-             FieldPanel("hero_cta_label"), PageChooserPanel("hero_cta_page")],
+            [
+                FieldPanel("hero_title"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_cta_label"),
+                PageChooserPanel("hero_cta_page"),
+            ],
             heading=_("Accroche"),
         ),
         FieldPanel("featured_title"),
@@ -50,14 +55,17 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         featured = [
-            item.project.specific for item in
-            self.featured_projects.select_related("project").all()
+            item.project.specific
+            for item in self.featured_projects.select_related("project").all()
             if item.project and item.project.live
         ]
         if not featured:
             featured = list(
-                ProjectPage.objects.live().public().filter(coup_de_coeur=True)
-                .select_related("image").order_by("-first_published_at")[:6]
+                ProjectPage.objects.live()
+                .public()
+                .filter(coup_de_coeur=True)
+                .select_related("image")
+                .order_by("-first_published_at")[:6]
             )
         context["featured_projects"] = featured
         context["latest_news"] = (
@@ -76,7 +84,10 @@ class HomePage(Page):
 class HomeFeaturedProject(Orderable):
     page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_projects")
     project = models.ForeignKey(
-        "catalogue.ProjectPage", on_delete=models.CASCADE, related_name="+", verbose_name=_("projet")
+        "catalogue.ProjectPage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("projet"),
     )
 
     panels = [PageChooserPanel("project", page_type="catalogue.ProjectPage")]
@@ -126,7 +137,10 @@ class ArticlePage(Page):
     body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("contenu"))
 
     content_panels = Page.content_panels + [
-        FieldPanel("date"), FieldPanel("intro"), FieldPanel("image"), FieldPanel("body"),
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["catalogue.ArticleIndexPage"]

@@ -42,25 +42,36 @@ class PartnerPage(Page):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     description = RichTextField(_("description"), blank=True)
-    website = models.URLField(_("site web"), max_length=500, blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("site web"), max_length=500, blank=True, validators=[http_url_validator]
+    )
     data_licence = models.CharField(
         _("licence des données"),
         max_length=255,
         blank=True,
-        help_text=_("Licence sous laquelle le partenaire publie ses fiches, ou mention d'attribution."),
+        help_text=_(
+            "Licence sous laquelle le partenaire publie ses fiches, ou mention d'attribution."
+        ),
     )
     scale = models.CharField(_("échelle d'action"), max_length=120, blank=True)
     category = models.CharField(_("catégorie"), max_length=120, blank=True)
     activities = models.CharField(_("activités"), max_length=255, blank=True)
-    openscraper_spider_id = models.CharField(_("identifiant OpenScraper"), max_length=64, blank=True)
+    openscraper_spider_id = models.CharField(
+        _("identifiant OpenScraper"), max_length=64, blank=True
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("logo"),
         FieldPanel("description"),
         FieldPanel("website"),
         MultiFieldPanel(
-            [FieldPanel("data_licence"), FieldPanel("scale"), FieldPanel("category"),
-             FieldPanel("activities"), FieldPanel("openscraper_spider_id")],
+            [
+                FieldPanel("data_licence"),
+                FieldPanel("scale"),
+                FieldPanel("category"),
+                FieldPanel("activities"),
+                FieldPanel("openscraper_spider_id"),
+            ],
             heading=_("Données"),
         ),
     ]
@@ -75,9 +86,7 @@ class PartnerPage(Page):
     @property
     def project_count(self):
         """Number of published projects this partner brings."""
-        return (
-            self.project_sources.filter(project__live=True).values("project").distinct().count()
-        )
+        return self.project_sources.filter(project__live=True).values("project").distinct().count()
 
     def get_context(self, request, *args, **kwargs):
         from .projects import ProjectPage

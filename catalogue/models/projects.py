@@ -32,10 +32,30 @@ POINT_RE = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)")
 
 # Fields a harvest may set; an editor's or a holder's edit of one "curates" it.
 CURATABLE_FIELDS = (
-    "title", "summary", "description", "image", "website", "facebook_url", "twitter_url",
-    "linkedin_url", "instagram_url", "youtube_url", "contact_email", "contact_phone",
-    "structure_name", "structure_kind", "start_year", "stage", "scale", "address",
-    "postal_code", "city", "insee_code", "location", "codes", "tags",
+    "title",
+    "summary",
+    "description",
+    "image",
+    "website",
+    "facebook_url",
+    "twitter_url",
+    "linkedin_url",
+    "instagram_url",
+    "youtube_url",
+    "contact_email",
+    "contact_phone",
+    "structure_name",
+    "structure_kind",
+    "start_year",
+    "stage",
+    "scale",
+    "address",
+    "postal_code",
+    "city",
+    "insee_code",
+    "location",
+    "codes",
+    "tags",
 )
 
 
@@ -70,8 +90,11 @@ class ProjectIndexPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         projects = (
-            ProjectPage.objects.child_of(self).live().public()
-            .select_related("image").order_by("title")
+            ProjectPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("image")
+            .order_by("title")
         )
         paginator = Paginator(projects, 24)
         context["projects"] = paginator.get_page(request.GET.get("page"))
@@ -92,70 +115,103 @@ class ProjectPage(Page):
     )
     description = RichTextField(_("description"), blank=True)
     image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("image"),
     )
 
-    website = models.URLField(_("site du projet"), max_length=500, blank=True,
-                              validators=[http_url_validator])
-    facebook_url = models.URLField("Facebook", max_length=500, blank=True,
-                                   validators=[http_url_validator])
-    twitter_url = models.URLField("X / Twitter", max_length=500, blank=True,
-                                  validators=[http_url_validator])
-    linkedin_url = models.URLField("LinkedIn", max_length=500, blank=True,
-                                   validators=[http_url_validator])
-    instagram_url = models.URLField("Instagram", max_length=500, blank=True,
-                                    validators=[http_url_validator])
-    youtube_url = models.URLField("YouTube", max_length=500, blank=True,
-                                  validators=[http_url_validator])
+    website = models.URLField(
+        _("site du projet"), max_length=500, blank=True, validators=[http_url_validator]
+    )
+    facebook_url = models.URLField(
+        "Facebook", max_length=500, blank=True, validators=[http_url_validator]
+    )
+    twitter_url = models.URLField(
+        "X / Twitter", max_length=500, blank=True, validators=[http_url_validator]
+    )
+    linkedin_url = models.URLField(
+        "LinkedIn", max_length=500, blank=True, validators=[http_url_validator]
+    )
+    instagram_url = models.URLField(
+        "Instagram", max_length=500, blank=True, validators=[http_url_validator]
+    )
+    youtube_url = models.URLField(
+        "YouTube", max_length=500, blank=True, validators=[http_url_validator]
+    )
     contact_email = models.EmailField(
-        _("courriel de contact de la structure"), blank=True,
-        help_text=_("Adresse publique de la structure, jamais celle d'une personne sans son accord."),
+        _("courriel de contact de la structure"),
+        blank=True,
+        help_text=_(
+            "Adresse publique de la structure, jamais celle d'une personne sans son accord."
+        ),
     )
     contact_phone = models.CharField(_("téléphone de la structure"), max_length=40, blank=True)
 
     structure_name = models.CharField(_("structure porteuse"), max_length=255, blank=True)
-    structure_kind = models.CharField(_("type de structure"), max_length=20, blank=True,
-                                      choices=StructureKind.choices)
+    structure_kind = models.CharField(
+        _("type de structure"), max_length=20, blank=True, choices=StructureKind.choices
+    )
     start_year = models.PositiveSmallIntegerField(
-        _("année de lancement"), null=True, blank=True,
+        _("année de lancement"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1800), MaxValueValidator(2100)],
     )
     stage = models.CharField(_("stade"), max_length=20, blank=True, choices=Stage.choices)
-    scale = models.CharField(_("échelle territoriale"), max_length=20, blank=True,
-                             choices=Scale.choices)
+    scale = models.CharField(
+        _("échelle territoriale"), max_length=20, blank=True, choices=Scale.choices
+    )
 
     address = models.CharField(_("adresse"), max_length=255, blank=True)
-    postal_code = models.CharField(_("code postal"), max_length=5, blank=True,
-                                   validators=[validate_postal_code])
+    postal_code = models.CharField(
+        _("code postal"), max_length=5, blank=True, validators=[validate_postal_code]
+    )
     city = models.CharField(_("commune"), max_length=120, blank=True)
-    insee_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True,
-                                  validators=[validate_insee_code], db_index=True)
-    department_code = models.CharField(_("département"), max_length=3, blank=True, db_index=True,
-                                       editable=False)
-    department_name = models.CharField(_("nom du département"), max_length=80, blank=True,
-                                       editable=False)
-    region_code = models.CharField(_("région"), max_length=3, blank=True, db_index=True,
-                                   editable=False)
-    region_name = models.CharField(_("nom de la région"), max_length=80, blank=True,
-                                   editable=False)
+    insee_code = models.CharField(
+        _("code commune INSEE"),
+        max_length=5,
+        blank=True,
+        validators=[validate_insee_code],
+        db_index=True,
+    )
+    department_code = models.CharField(
+        _("département"), max_length=3, blank=True, db_index=True, editable=False
+    )
+    department_name = models.CharField(
+        _("nom du département"), max_length=80, blank=True, editable=False
+    )
+    region_code = models.CharField(
+        _("région"), max_length=3, blank=True, db_index=True, editable=False
+    )
+    region_name = models.CharField(_("nom de la région"), max_length=80, blank=True, editable=False)
     location = models.CharField(_("localisation"), max_length=250, blank=True)
-    latitude = models.FloatField(_("latitude"), null=True, blank=True, db_index=True,
-                                 validators=[validate_latitude])
-    longitude = models.FloatField(_("longitude"), null=True, blank=True, db_index=True,
-                                  validators=[validate_longitude])
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, db_index=True, validators=[validate_latitude]
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, db_index=True, validators=[validate_longitude]
+    )
     location_note = models.CharField(
-        _("remarque sur la localisation"), max_length=255, blank=True,
+        _("remarque sur la localisation"),
+        max_length=255,
+        blank=True,
         help_text=_("Renseignée quand la localisation importée a été corrigée ou reste douteuse."),
     )
 
     codes = ParentalManyToManyField(
-        "catalogue.NomenclatureCode", blank=True, related_name="projects",
+        "catalogue.NomenclatureCode",
+        blank=True,
+        related_name="projects",
         verbose_name=_("thématiques (nomenclature)"),
     )
     tags = ClusterTaggableManager(through=ProjectTag, blank=True, verbose_name=_("mots-clés"))
     coup_de_coeur = models.BooleanField(
-        _("coup de cœur"), default=False, db_index=True,
+        _("coup de cœur"),
+        default=False,
+        db_index=True,
         help_text=_("Mis en avant par la rédaction."),
     )
 
@@ -165,29 +221,41 @@ class ProjectPage(Page):
         FieldPanel("image"),
         FieldPanel("coup_de_coeur"),
         MultiFieldPanel(
-            [FieldPanel("structure_name"), FieldPanel("structure_kind"),
-             FieldRowPanel([FieldPanel("start_year"), FieldPanel("stage"), FieldPanel("scale")])],
+            [
+                FieldPanel("structure_name"),
+                FieldPanel("structure_kind"),
+                FieldRowPanel([FieldPanel("start_year"), FieldPanel("stage"), FieldPanel("scale")]),
+            ],
             heading=_("Structure et projet"),
         ),
         MultiFieldPanel(
-            [FieldPanel("codes", widget=forms.CheckboxSelectMultiple),
-             FieldPanel("tags")],
+            [FieldPanel("codes", widget=forms.CheckboxSelectMultiple), FieldPanel("tags")],
             heading=_("Thématiques"),
         ),
         MultiFieldPanel(
-            [FieldPanel("website"),
-             FieldRowPanel([FieldPanel("facebook_url"), FieldPanel("twitter_url")]),
-             FieldRowPanel([FieldPanel("linkedin_url"), FieldPanel("instagram_url"),
-                            FieldPanel("youtube_url")]),
-             FieldRowPanel([FieldPanel("contact_email"), FieldPanel("contact_phone")])],
+            [
+                FieldPanel("website"),
+                FieldRowPanel([FieldPanel("facebook_url"), FieldPanel("twitter_url")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("linkedin_url"),
+                        FieldPanel("instagram_url"),
+                        FieldPanel("youtube_url"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("contact_email"), FieldPanel("contact_phone")]),
+            ],
             heading=_("Liens et contact public"),
         ),
         MultiFieldPanel(
-            [FieldPanel("address"),
-             FieldRowPanel([FieldPanel("postal_code"), FieldPanel("city"),
-                            FieldPanel("insee_code")]),
-             LeafletPanel("location", address_field="address"),
-             FieldPanel("location_note")],
+            [
+                FieldPanel("address"),
+                FieldRowPanel(
+                    [FieldPanel("postal_code"), FieldPanel("city"), FieldPanel("insee_code")]
+                ),
+                LeafletPanel("location", address_field="address"),
+                FieldPanel("location_note"),
+            ],
             heading=_("Localisation"),
         ),
         InlinePanel("distinctions", label=_("Distinctions")),
@@ -263,9 +331,13 @@ class ProjectPage(Page):
 
     @property
     def social_links(self):
-        pairs = [("Facebook", self.facebook_url), ("X / Twitter", self.twitter_url),
-                 ("LinkedIn", self.linkedin_url), ("Instagram", self.instagram_url),
-                 ("YouTube", self.youtube_url)]
+        pairs = [
+            ("Facebook", self.facebook_url),
+            ("X / Twitter", self.twitter_url),
+            ("LinkedIn", self.linkedin_url),
+            ("Instagram", self.instagram_url),
+            ("YouTube", self.youtube_url),
+        ]
         return [(label, url) for label, url in pairs if url]
 
     @property
@@ -298,14 +370,18 @@ class ProjectSource(models.Model):
 
     project = models.ForeignKey(ProjectPage, on_delete=models.CASCADE, related_name="sources")
     partner = models.ForeignKey(
-        "catalogue.PartnerPage", null=True, blank=True, on_delete=models.SET_NULL,
+        "catalogue.PartnerPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="project_sources",
     )
     # Name of the importer source (e.g. "Apriles"); catalogue does not know importers' models.
     source_key = models.CharField(_("source"), max_length=120, db_index=True)
     source_id = models.CharField(_("identifiant chez la source"), max_length=255, blank=True)
-    source_url = models.URLField(_("page d'origine"), max_length=1000, blank=True,
-                                 validators=[http_url_validator])
+    source_url = models.URLField(
+        _("page d'origine"), max_length=1000, blank=True, validators=[http_url_validator]
+    )
     raw_tags = models.JSONField(_("mots-clés de la source"), default=list, blank=True)
     first_seen = models.DateTimeField(_("vu la première fois"), default=timezone.now)
     last_seen = models.DateTimeField(_("vu la dernière fois"), default=timezone.now)
@@ -340,11 +416,14 @@ class CuratedField(models.Model):
         EDITOR = "editor", _("rédaction")
         HOLDER = "holder", _("porteur du projet")
 
-    project = models.ForeignKey(ProjectPage, on_delete=models.CASCADE, related_name="curated_fields")
+    project = models.ForeignKey(
+        ProjectPage, on_delete=models.CASCADE, related_name="curated_fields"
+    )
     field_name = models.CharField(max_length=40)
     curated_by = models.CharField(max_length=10, choices=By.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

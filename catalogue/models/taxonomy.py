@@ -17,7 +17,12 @@ class TaxonomyGroup(index.Indexed, models.Model):
     name = models.CharField(_("nom"), max_length=120)
     sort_order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
-    panels = [FieldPanel("name"), FieldPanel("family"), FieldPanel("slug"), FieldPanel("sort_order")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("family"),
+        FieldPanel("slug"),
+        FieldPanel("sort_order"),
+    ]
     search_fields = [index.SearchField("name"), index.FilterField("family")]
 
     class Meta:

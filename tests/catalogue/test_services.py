@@ -34,7 +34,9 @@ def cravate(**overrides):
 
 
 def test_create_builds_published_page_with_provenance(site_tree):
-    partner = services.upsert_partner("La France s'engage", website="https://fondationlafrancesengage.org/")
+    partner = services.upsert_partner(
+        "La France s'engage", website="https://fondationlafrancesengage.org/"
+    )
     result = services.upsert_project(cravate(), source_key="ffe", partner=partner)
     assert result.action == "created"
     page = ProjectPage.objects.get(pk=result.page.pk)
@@ -124,8 +126,9 @@ def test_unlisted_after_consecutive_misses_then_restored(site_tree):
 
 def test_second_source_adds_provenance_to_the_same_page(site_tree):
     page = services.upsert_project(cravate(), source_key="ffe").page
-    services.add_source(page, cravate(source_id="x1", source_url="https://www.avise.org/x1"),
-                        source_key="avise")
+    services.add_source(
+        page, cravate(source_id="x1", source_url="https://www.avise.org/x1"), source_key="avise"
+    )
     assert sorted(page.sources.values_list("source_key", flat=True)) == ["avise", "ffe"]
 
 

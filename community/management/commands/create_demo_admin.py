@@ -25,7 +25,8 @@ class Command(BaseCommand):
             from allauth.account.models import EmailAddress
 
             EmailAddress.objects.update_or_create(
-                user=user, email=user.email or DEMO_EMAIL,
+                user=user,
+                email=user.email or DEMO_EMAIL,
                 defaults={"verified": True, "primary": True},
             )
         except Exception:  # noqa: BLE001 - allauth tables absent is not fatal for the demo

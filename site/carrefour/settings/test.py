@@ -3,7 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
-os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "var", "test"))
+os.environ.setdefault(
+    "VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..", "var", "test")
+)
 
 from .base import *  # noqa: E402,F401,F403
 from .base import DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
