@@ -92,13 +92,13 @@ def page(browser, live_server):
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     tab = context.new_page()
     tab.errors = []
+
+    def on_console(message):
+        if message.type == "error":
+            tab.errors.append(f"console: {message.text}")
+
     tab.on("pageerror", lambda error: tab.errors.append(f"pageerror: {error}"))
-    tab.on(
-        "console",
-        lambda message: tab.errors.append(f"console: {message.text}")
-        if message.type == "error"
-        else None,
-    )
+    tab.on("console", on_console)
     try:
         yield tab
     finally:
