@@ -23,4 +23,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file (not :memory:) so that subprocesses (harvest runs) see the test data; one per
     # process so that concurrent test runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    # One test database per process: concurrent runs (developers, CI) never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_carrefour_{os.getpid()}"}
 WHITENOISE_AUTOREFRESH = True
