@@ -12,6 +12,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import nh3
@@ -227,6 +228,19 @@ def fold(value: str) -> str:
 _TAG_SEPARATORS = re.compile(r"[|;,\n]+")
 
 
+@lru_cache(maxsize=32)
+def _compile_vocabulary(
+    vocabulary: tuple[str, ...],
+) -> tuple[dict[tuple[str, ...], str], list[int]]:
+    """Folded token tuple -> label, and the label lengths (in tokens) longest first."""
+    labels: dict[tuple[str, ...], str] = {}
+    for label in vocabulary:
+        key = tuple(fold(label).split())
+        if key:
+            labels.setdefault(key, label)
+    return labels, sorted({len(k) for k in labels}, reverse=True)
+
+
 def split_tags(
     value: object, vocabulary: Iterable[str] | None = None, keep_unknown: bool = False
 ) -> list[str]:
@@ -254,12 +268,7 @@ def split_tags(
             add(part)
         return result
 
-    labels: dict[tuple[str, ...], str] = {}
-    for label in vocabulary:
-        key = tuple(fold(label).split())
-        if key:
-            labels.setdefault(key, label)
-    lengths = sorted({len(k) for k in labels}, reverse=True)
+    labels, lengths = _compile_vocabulary(tuple(vocabulary))
     # Tokenise keeping each original word, so unknown fragments can be given back verbatim.
     words = text.split()
     keys = [fold(w) for w in words]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 from pathlib import Path
 
@@ -17,9 +18,9 @@ from catalogue.geography.departments import (
     region_code_for_name,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-if not SHARED.exists():  # a clone elsewhere: shared/ sits beside the repository
-    SHARED = Path("/work/shared/data")
+SHARED = Path(
+    os.environ.get("SHARED_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data")
+)
 
 
 # --- names -------------------------------------------------------------------------------------
