@@ -6,3 +6,8 @@ class CatalogueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "catalogue"
     verbose_name = _("Catalogue")
+
+    def ready(self):
+        from .maps import signals as map_signals
+
+        map_signals.connect()

@@ -8,6 +8,7 @@ from .editorial import (  # noqa: F401
     HomePage,
     StandardPage,
 )
+from .mapping import MapCell, MapPoint  # noqa: F401
 from .partners import PartnerIndexPage, PartnerPage  # noqa: F401
 from .projects import (  # noqa: F401
     CURATABLE_FIELDS,

@@ -1,0 +1,1 @@
+"""The map: precomputed clusters, the compact points endpoint and the map pages."""
