@@ -97,8 +97,8 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
                     hero_title="Les innovations sociales de toute la France, réunies",
                     hero_text=(
                         "Carrefour rassemble les projets référencés par les réseaux, fondations et "
-                        "agences publiques partenaires, pour les rendre visibles et relier celles et "
-                        "ceux qui les portent."
+                        "agences publiques partenaires, pour les rendre visibles et relier "
+                        "celles et ceux qui les portent."
                     ),
                     hero_cta_label="Explorer les projets",
                 )
@@ -145,7 +145,38 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
         if not home.hero_cta_page_id:
             home.hero_cta_page = projects
             home.save_revision().publish()
+        ensure_moderation_workflow(projects)
     return SiteTree(home=home, projects=projects, partners=partners, news=news)
+
+
+def ensure_moderation_workflow(projects: ProjectIndexPage | None = None):
+    """Make sure project pages have a moderation workflow (holders' edits are submitted to it).
+
+    Wagtail's migrations assign "Moderators approval" to the root page; when that is missing
+    (deleted, or a database built differently), a group approval task for the Moderators and
+    Editors groups is assigned to the catalogue. Returns the workflow that applies.
+    """
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    projects = projects or ProjectIndexPage.objects.first()
+    if projects is None:
+        return None
+    workflow = projects.get_workflow()
+    if workflow is not None and workflow.active:
+        return workflow
+    groups = list(Group.objects.filter(name__in=("Moderators", "Editors")))
+    task, created = GroupApprovalTask.objects.get_or_create(
+        name="Relecture des projets", defaults={"active": True}
+    )
+    if created and groups:
+        task.groups.set(groups)
+    workflow, _created = Workflow.objects.get_or_create(
+        name="Relecture des projets", defaults={"active": True}
+    )
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    WorkflowPage.objects.update_or_create(page=projects, defaults={"workflow": workflow})
+    return workflow
 
 
 def _ensure_child(parent, model, **fields):
@@ -453,3 +484,102 @@ def mark_unlisted(
                 source.project.unpublish()
         source.save(update_fields=["missed_runs", "still_listed"])
     return marked
+
+
+# ---------------------------------------------------------------------------------
+# Holders' front-end edits
+# ---------------------------------------------------------------------------------
+# The curated fields a project's approved holder may change from the front end.
+HOLDER_FIELDS = (
+    "summary",
+    "description",
+    "image",
+    "website",
+    "contact_email",
+    "contact_phone",
+    "codes",
+    "address",
+    "postal_code",
+    "city",
+    "stage",
+)
+
+
+@transaction.atomic
+def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: bool):
+    """Apply a holder's edit as a new revision; publish it or submit it to moderation.
+
+    `cleaned_data` holds already-validated values (description already sanitised; image a
+    Wagtail image; codes NomenclatureCode objects or codes); keys absent are left alone. The
+    edit starts from the latest revision, so a draft waiting for moderation is not lost.
+    Changed fields are marked curated by the holder: harvests never overwrite them. A change
+    of postal code or commune re-locates the project through the gazetteer. Returns the new
+    revision (the latest one, unchanged, when nothing differs).
+    """
+    from wagtail.models import WorkflowState
+
+    from .geography import locate
+    from .models.projects import format_point
+
+    unknown = set(cleaned_data) - set(HOLDER_FIELDS)
+    if unknown:
+        raise ServiceError(f"Champs non modifiables par le porteur : {', '.join(sorted(unknown))}")
+    live = ProjectPage.objects.select_for_update().get(pk=page.pk)
+    draft = live.get_latest_revision_as_object()
+    changed = []
+    for name in HOLDER_FIELDS:
+        if name not in cleaned_data or name == "codes":
+            continue
+        value = cleaned_data[name]
+        if name == "image":
+            if getattr(draft, "image_id", None) != (value.pk if value else None):
+                draft.image = value
+                changed.append(name)
+            continue
+        value = "" if value is None else value
+        if getattr(draft, name) != value:
+            setattr(draft, name, value)
+            changed.append(name)
+    if "codes" in cleaned_data:
+        wanted = {
+            code if isinstance(code, str) else code.code for code in cleaned_data["codes"] or ()
+        }
+        if wanted != {code.code for code in draft.codes.all()}:
+            draft.codes = list(NomenclatureCode.objects.filter(code__in=wanted))
+            changed.append("codes")
+    if {"postal_code", "city"} & set(changed):
+        result = locate(draft.postal_code, draft.city)
+        draft.insee_code = result.commune.insee_code if result.commune else ""
+        if result.lat is not None and result.lon is not None:
+            draft.latitude, draft.longitude = result.lat, result.lon
+            draft.location = format_point(result.lat, result.lon)
+        else:
+            draft.latitude = draft.longitude = None
+            draft.location = ""
+        draft.location_note = result.note
+        changed += ["insee_code", "location"]
+    if not changed:
+        return live.get_latest_revision()
+
+    revision = draft.save_revision(user=user, log_action=True)
+    if publish:
+        # The caller checked that the user is an approved holder (or an editor).
+        revision.publish(user=user, skip_permission_checks=True)
+    else:
+        state = draft.current_workflow_state
+        if state is not None and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+            state.resume(user)
+        elif state is not None:
+            # Already in moderation: the moderators now review this newer revision.
+            task_state = state.current_task_state
+            if task_state is not None:
+                task_state.revision = revision
+                task_state.save(update_fields=["revision"])
+        else:
+            workflow = draft.get_workflow() or ensure_moderation_workflow()
+            if workflow is not None:
+                workflow.start(draft, user)
+            else:  # no workflow at all: the edit stays a draft for editors to publish
+                logger.warning("No moderation workflow for project %s", live.pk)
+    mark_curated(live, changed, by="holder", user=user)
+    return revision
