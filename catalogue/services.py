@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
@@ -198,8 +199,11 @@ def get_project_index() -> ProjectIndexPage:
 # ---------------------------------------------------------------------------------
 # Partners
 # ---------------------------------------------------------------------------------
-def upsert_partner(name: str, **fields) -> PartnerPage:
-    """Create or update a partner page, matched by name (case-insensitive)."""
+def upsert_partner(name: str, *, publish: bool = True, **fields) -> PartnerPage:
+    """Create or update a partner page, matched by name (case-insensitive).
+
+    `publish=False` creates it as a draft (a partner whose agreement is pending).
+    """
     name = name.strip()
     if not name:
         raise ServiceError("Un partenaire doit avoir un nom.")
@@ -209,7 +213,11 @@ def upsert_partner(name: str, **fields) -> PartnerPage:
             index = PartnerIndexPage.objects.first() or ensure_site_tree().partners
             partner = PartnerPage(title=name, slug=_unique_slug(index, name), **fields)
             index.add_child(instance=partner)
-            partner.save_revision().publish()
+            revision = partner.save_revision()
+            if publish:
+                revision.publish()
+            else:
+                partner.unpublish()
             return partner
         changed = [key for key, value in fields.items() if getattr(partner, key) != value]
         if changed:
@@ -267,8 +275,22 @@ def description_html(text: str) -> str:
     )
 
 
+def _fit(name: str, value):
+    """Cut text to the field's length (an over-long source value must not lose the record)."""
+    if isinstance(value, str):
+        max_length = ProjectPage._meta.get_field(name).max_length
+        if max_length and len(value) > max_length:
+            return value[: max_length - 1].rstrip() + "…"
+    return value
+
+
 def _record_values(record: ProjectRecord) -> dict:
     """The page field values a record proposes (empty values are not proposals)."""
+    values = _record_values_raw(record)
+    return {name: _fit(name, value) for name, value in values.items()}
+
+
+def _record_values_raw(record: ProjectRecord) -> dict:
     values = {}
     if record.title.strip():
         values["title"] = record.title.strip()[:255]
@@ -345,8 +367,38 @@ def _set_distinctions(page: ProjectPage, record: ProjectRecord) -> bool:
     return True
 
 
-@transaction.atomic
 def upsert_project(
+    record: ProjectRecord,
+    *,
+    source_key: str,
+    partner: PartnerPage | None = None,
+    seen_at: datetime | None = None,
+    user=None,
+    image_fetcher=None,
+) -> UpsertResult:
+    """Create or update the project page a record describes, in place (one transaction).
+
+    Invalid data raises `ServiceError` with the reason, and nothing of that record is written.
+    """
+    try:
+        with transaction.atomic():
+            return _upsert_project(
+                record,
+                source_key=source_key,
+                partner=partner,
+                seen_at=seen_at,
+                user=user,
+                image_fetcher=image_fetcher,
+            )
+    except ValidationError as error:
+        details = "; ".join(
+            f"{field}: {' '.join(str(m) for m in messages)}"
+            for field, messages in getattr(error, "message_dict", {"": error.messages}).items()
+        )
+        raise ServiceError(f"Fiche invalide ({details})") from error
+
+
+def _upsert_project(
     record: ProjectRecord,
     *,
     source_key: str,
@@ -442,6 +494,15 @@ def _touch_source(source: ProjectSource, seen_at) -> None:
     ProjectSource.objects.filter(pk=source.pk).update(
         last_seen=seen_at, still_listed=True, missed_runs=0
     )
+
+
+def set_coup_de_coeur(page: ProjectPage, value: bool, *, user=None) -> None:
+    """Editors' pick, as a new published revision (it shows in the page history)."""
+    page = page.specific
+    if page.coup_de_coeur == value:
+        return
+    page.coup_de_coeur = value
+    page.save_revision(user=user, log_action=True).publish(user=user)
 
 
 def add_source(

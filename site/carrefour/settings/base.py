@@ -297,5 +297,7 @@ LOGGING = {
     "loggers": {
         "scrapy": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,41 @@
+"""`manage.py load_sample_data`: the real sample data of shared/data/ as a living site."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from catalogue.images import fetch_image
+from importers.progress import ProgressBar
+from importers.sample_data import data_dir, load_sample_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the site tree and import the real records of shared/data/ (partners, La France "
+        "s'engage laureates, the Apriles harvest) as published project pages. Idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--images",
+            action="store_true",
+            help="Download the partners' images (needs network access to their sites).",
+        )
+
+    def handle(self, *args, **options):
+        if not (data_dir() / "ffe-laureates.csv").exists():
+            raise CommandError(
+                f"Sample data not found in {data_dir()}: set SHARED_DATA_DIR to the shared/data "
+                "folder."
+            )
+
+        def progress(total, label):
+            return ProgressBar(total, label=f"{label:<20}", stream=self.stderr._out)
+
+        report = load_sample_data(
+            progress_factory=progress, image_fetcher=fetch_image if options["images"] else None
+        )
+        self.stdout.write(f"Partners: {report.partners}")
+        for source, counts in report.counts.items():
+            summary = ", ".join(f"{action} {n}" for action, n in sorted(counts.items()))
+            self.stdout.write(f"{source}: {summary}")
+        for error in report.errors:
+            self.stderr.write(f"  ! {error}")
