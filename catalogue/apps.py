@@ -11,3 +11,7 @@ class CatalogueConfig(AppConfig):
         from .maps import signals as map_signals
 
         map_signals.connect()
+
+        from .search import signals as search_signals
+
+        search_signals.connect()

@@ -19,4 +19,5 @@ from .projects import (  # noqa: F401
     ProjectSource,
     ProjectTag,
 )
+from .search_index import ProjectFacetValue, ProjectSearchEntry  # noqa: F401
 from .taxonomy import NomenclatureCode, TaxonomyGroup  # noqa: F401

@@ -1,0 +1,288 @@
+"""Build and maintain `ProjectSearchEntry` rows from project pages.
+
+Only live pages outside any view restriction are indexed; everything else is removed. Single
+pages are re-indexed by signals (see `signals.py`); `rebuild()` recreates the whole index
+with bulk inserts (``manage.py rebuild_search_index``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+
+from ..models import (
+    NomenclatureCode,
+    ProjectFacetValue,
+    ProjectPage,
+    ProjectSearchEntry,
+    ProjectSource,
+)
+from . import text as textmod
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# Plain page columns read in bulk (the description is the only large one).
+PAGE_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "url_path",
+    "live",
+    "first_published_at",
+    "last_published_at",
+    "summary",
+    "description",
+    "image_id",
+    "website",
+    "structure_name",
+    "structure_kind",
+    "start_year",
+    "stage",
+    "scale",
+    "city",
+    "postal_code",
+    "insee_code",
+    "department_code",
+    "department_name",
+    "region_code",
+    "region_name",
+    "latitude",
+    "longitude",
+    "coup_de_coeur",
+)
+
+
+def stems_in_index() -> bool:
+    """SQLite's FTS5 cannot stem French: the index stores stems computed in Python."""
+    return connection.vendor != "postgresql"
+
+
+class _Lookups:
+    """Small tables read once per batch run: code -> groups, code -> label."""
+
+    def __init__(self):
+        self.code_groups: dict[int, list[tuple[str, str]]] = {}
+        self.code_info: dict[int, tuple[str, str]] = {}
+        for code in NomenclatureCode.objects.prefetch_related("groups"):
+            self.code_info[code.pk] = (code.code, code.name)
+            self.code_groups[code.pk] = [(g.family, g.slug) for g in code.groups.all()]
+
+
+FAMILY_FACET = {"domaines": "domaine", "publics": "public", "methodes": "methode"}
+
+
+def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem):
+    """One entry and its (facet, value) pairs from a page's plain data."""
+    facets: set[tuple[str, str]] = set()
+    code_words = []
+    for code_id in code_ids:
+        info = lookups.code_info.get(code_id)
+        if not info:
+            continue
+        facets.add(("code", info[0]))
+        code_words.append(info[1])
+        for family, slug in lookups.code_groups.get(code_id, ()):
+            if family in FAMILY_FACET:
+                facets.add((FAMILY_FACET[family], slug))
+    if page.structure_kind:
+        facets.add(("structure", page.structure_kind))
+    if page.stage:
+        facets.add(("stade", page.stage))
+    if page.scale:
+        facets.add(("echelle", page.scale))
+    if page.region_code:
+        facets.add(("region", page.region_code))
+    if page.department_code:
+        facets.add(("departement", page.department_code))
+    still_listed = not sources or any(listed for _slug, listed in sources)
+    for partner_slug, _listed in sources:
+        if partner_slug:
+            facets.add(("partenaire", partner_slug))
+    facets.add(("reference", "oui" if still_listed else "non"))
+    if page.coup_de_coeur:
+        facets.add(("coup_de_coeur", "1"))
+
+    body_parts = [
+        page.summary,
+        textmod.strip_html(page.description),
+        page.structure_name,
+        page.city,
+        page.department_name,
+        page.region_name,
+        " ".join(tags),
+        " ".join(code_words),
+    ]
+    body = " ".join(p for p in body_parts if p)
+    if stem:
+        search_title, search_body = textmod.stemmed(page.title), textmod.stemmed(body)
+    else:
+        search_title, search_body = textmod.normalise(page.title), textmod.normalise(body)
+    entry = ProjectSearchEntry(
+        page_id=page.id,
+        title=page.title[:255],
+        title_sort=textmod.normalise(page.title)[:255],
+        url=url[:500],
+        summary=page.summary,
+        structure_name=page.structure_name[:255],
+        structure_kind=page.structure_kind,
+        stage=page.stage,
+        scale=page.scale,
+        start_year=page.start_year,
+        city=page.city,
+        postal_code=page.postal_code,
+        insee_code=page.insee_code,
+        department_code=page.department_code,
+        region_code=page.region_code,
+        latitude=page.latitude,
+        longitude=page.longitude,
+        website=page.website,
+        image_id=page.image_id,
+        coup_de_coeur=page.coup_de_coeur,
+        still_listed=still_listed,
+        first_published_at=page.first_published_at,
+        last_published_at=page.last_published_at,
+        search_title=search_title,
+        search_body=search_body,
+    )
+    return entry, facets
+
+
+def _indexable(queryset):
+    return queryset.live().public()
+
+
+def _related_data(page_ids: list[int]):
+    """Codes, tags and sources of many pages in three queries."""
+    through = ProjectPage.codes.through
+    codes: dict[int, list[int]] = {}
+    for page_id, code_id in through.objects.filter(projectpage_id__in=page_ids).values_list(
+        "projectpage_id", "nomenclaturecode_id"
+    ):
+        codes.setdefault(page_id, []).append(code_id)
+    tags: dict[int, list[str]] = {}
+    tag_model = ProjectPage.tags.through
+    for page_id, name in tag_model.objects.filter(content_object_id__in=page_ids).values_list(
+        "content_object_id", "tag__name"
+    ):
+        tags.setdefault(page_id, []).append(name)
+    sources: dict[int, list[tuple[str, bool]]] = {}
+    for page_id, slug, listed in ProjectSource.objects.filter(project_id__in=page_ids).values_list(
+        "project_id", "partner__slug", "still_listed"
+    ):
+        sources.setdefault(page_id, []).append((slug or "", listed))
+    return codes, tags, sources
+
+
+def _build(pages: list, lookups: _Lookups, stem: bool):
+    ids = [p.id for p in pages]
+    codes, tags, sources = _related_data(ids)
+    entries, facet_rows = [], []
+    for page in pages:
+        url = page.get_url() or ""
+        entry, facets = _entry_and_facets(
+            page, codes.get(page.id, ()), tags.get(page.id, ()), sources.get(page.id, ()),
+            lookups, url, stem,
+        )  # fmt: skip
+        entries.append(entry)
+        facet_rows.extend(
+            ProjectFacetValue(entry_id=page.id, facet=f, value=v[:64]) for f, v in sorted(facets)
+        )
+    return entries, facet_rows
+
+
+def index_projects(page_ids: Iterable[int]) -> int:
+    """(Re)index these project pages: indexable ones get fresh rows, the others lose theirs."""
+    page_ids = list({int(pk) for pk in page_ids if pk is not None})
+    if not page_ids:
+        return 0
+    written = 0
+    with transaction.atomic():
+        lookups = _Lookups()
+        stem = stems_in_index()
+        for start in range(0, len(page_ids), BATCH):
+            chunk = page_ids[start : start + BATCH]
+            ProjectSearchEntry.objects.filter(page_id__in=chunk).delete()
+            pages = list(_indexable(ProjectPage.objects.filter(pk__in=chunk)).only(*PAGE_FIELDS))
+            entries, facet_rows = _build(pages, lookups, stem)
+            ProjectSearchEntry.objects.bulk_create(entries, batch_size=BATCH)
+            ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+            written += len(entries)
+    _changed()
+    return written
+
+
+def index_project(page_id: int) -> bool:
+    """Re-index one project page; True if it is in the index afterwards."""
+    return index_projects([page_id]) == 1
+
+
+def remove_projects(page_ids: Iterable[int]) -> None:
+    ProjectSearchEntry.objects.filter(page_id__in=list(page_ids)).delete()
+    _changed()
+
+
+def index_descendants(page) -> int:
+    """Re-index every project page under `page` (moves, view restrictions)."""
+    ids = list(ProjectPage.objects.filter(path__startswith=page.path).values_list("pk", flat=True))
+    return index_projects(ids)
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> int:
+    """Recreate the whole index from the live, public project pages, with bulk inserts."""
+    from . import schema
+
+    schema.ensure(connection)
+    total = _indexable(ProjectPage.objects.all()).count()
+    lookups = _Lookups()
+    stem = stems_in_index()
+    done = 0
+    with transaction.atomic():
+        _delete_all()
+        last_id = 0
+        while True:
+            pages = list(
+                _indexable(ProjectPage.objects.filter(pk__gt=last_id))
+                .order_by("pk")
+                .only(*PAGE_FIELDS)[:batch]
+            )
+            if not pages:
+                break
+            last_id = pages[-1].pk
+            entries, facet_rows = _build(pages, lookups, stem)
+            ProjectSearchEntry.objects.bulk_create(entries, batch_size=batch)
+            ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+            done += len(entries)
+            if progress:
+                progress(done, total)
+    analyse()
+    _changed()
+    return done
+
+
+def _delete_all():
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ProjectFacetValue._meta.db_table}")
+        cursor.execute(f"DELETE FROM {ProjectSearchEntry._meta.db_table}")
+
+
+def analyse():
+    """Planner statistics after a bulk load (SQLite picks bad plans without them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+            from .schema import FTS_TABLE
+
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {ProjectSearchEntry._meta.db_table}")
+            cursor.execute(f"ANALYZE {ProjectFacetValue._meta.db_table}")
+
+
+def _changed():
+    """Tell cached readers (facet counts of the unfiltered catalogue) that the index moved."""
+    from . import engine
+
+    engine.invalidate_cache()
