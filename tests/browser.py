@@ -6,11 +6,17 @@ REQUIRE_BROWSER_TESTS=1 (CI sets it, so a missing browser cannot pass silently).
 
 Usage in a test module::
 
-    pytestmark = pytest.mark.browser
+    pytestmark = [
+        pytest.mark.browser,
+        # live_server tests are transactional: the database is flushed after each one, rows made
+        # by migrations (Wagtail's root page and locale) included; serialized_rollback restores them.
+        pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    ]
 
-    def test_something(page, live_server, axe):
+    def test_something(page, axe):
         page.goto("/projets/")   # relative to live_server.url
-        assert axe(page) == []
+        assert axe(page) == []   # serious/critical WCAG 2.1 A/AA violations
+        assert page.errors == []  # no JavaScript error, no failed resource
 """
 
 import json

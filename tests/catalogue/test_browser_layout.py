@@ -9,7 +9,12 @@ import pytest
 
 from tests.browser import describe_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback restores the rows migrations create (Wagtail's root page, locale) that the
+# live server's flush removes, so tests that run after these still find them.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 MISSING = "/cette-page-n-existe-pas/"
 
