@@ -84,6 +84,13 @@ def can_create_space(user):
 # --- comments ---------------------------------------------------------------------------------
 
 
+def is_commentable_page(page):
+    """Members comment on live project pages and news articles."""
+    from catalogue.models import ArticlePage, ProjectPage
+
+    return isinstance(page, ProjectPage | ArticlePage) and page.live
+
+
 def can_view_target(user, target):
     """Pages: live ones; discussions: those of spaces the user may view."""
     from .models import Discussion
@@ -98,7 +105,7 @@ def can_comment_on(user, target):
 
     if isinstance(target, Discussion):
         return can_post_in_space(user, target.space) and not target.locked
-    return is_verified_member(user) and bool(getattr(target, "live", False))
+    return is_verified_member(user) and is_commentable_page(target)
 
 
 def can_view_comment(user, comment):

@@ -13,7 +13,7 @@ import logging
 
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -165,11 +165,15 @@ def join_public_space(user, space):
 
 
 def request_to_join(user, space, message=""):
-    """Ask to join a private space; returns the pending request (one per member)."""
-    if not space.is_private or not permissions.is_verified_member(user):
+    """Ask to join a space (private spaces: reached through a request link)."""
+    if not permissions.is_verified_member(user):
         raise PermissionDenied
     if permissions.is_space_member(user, space):
         return None
+    return _file_join_request(user, space, message)
+
+
+def _file_join_request(user, space, message):
     existing = JoinRequest.objects.filter(
         space=space, user=user, status=JoinRequest.Status.PENDING
     ).first()
@@ -197,10 +201,15 @@ def decide_join_request(moderator, join_request, approve):
     return join_request
 
 
-def create_invitation(moderator, space, expires_at=None):
+def create_invitation(moderator, space, *, requires_approval=False, expires_at=None):
     if not permissions.can_moderate_space(moderator, space):
         raise PermissionDenied
-    return Invitation.objects.create(space=space, created_by=moderator, expires_at=expires_at)
+    return Invitation.objects.create(
+        space=space,
+        created_by=moderator,
+        requires_approval=requires_approval,
+        expires_at=expires_at,
+    )
 
 
 def revoke_invitation(moderator, invitation):
@@ -213,13 +222,20 @@ def revoke_invitation(moderator, invitation):
 
 
 @transaction.atomic
-def accept_invitation(user, invitation):
+def accept_invitation(user, invitation, message=""):
+    """Follow an invitation link: join at once, or file a join request when it needs approval.
+
+    Returns the `Membership` or the pending `JoinRequest`.
+    """
     if not invitation.is_valid or not permissions.is_verified_member(user):
         raise PermissionDenied
-    if permissions.is_space_member(user, invitation.space):
-        return permissions.membership(user, invitation.space)
-    Invitation.objects.filter(pk=invitation.pk).update(uses=invitation.uses + 1)
-    return _add_member(user, invitation.space)
+    space = invitation.space
+    if permissions.is_space_member(user, space):
+        return permissions.membership(user, space)
+    Invitation.objects.filter(pk=invitation.pk).update(uses=models.F("uses") + 1)
+    if invitation.requires_approval:
+        return _file_join_request(user, space, message)
+    return _add_member(user, space)
 
 
 @transaction.atomic
@@ -332,7 +348,7 @@ def post_comment(user, target, body, parent=None, now=None):
         same_target = (
             parent.discussion_id == target.pk if is_discussion else parent.page_id == target.pk
         )
-        if not same_target:
+        if not same_target or not parent.is_visible:
             raise PermissionDenied
         max_depth = conf.get("COMMUNITY_COMMENT_MAX_DEPTH")
         while parent.depth >= max_depth:

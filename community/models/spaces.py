@@ -161,7 +161,11 @@ def new_token():
 
 
 class Invitation(models.Model):
-    """A revocable invitation link to a space (anyone holding the link may join)."""
+    """A revocable link to a space, the only way into a private space from outside.
+
+    Anyone holding a direct link joins at once; a link that `requires_approval` files a
+    `JoinRequest` for the moderators instead ("join by request").
+    """
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="invitations")
     token = models.CharField(max_length=64, unique=True, default=new_token)
@@ -172,6 +176,11 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     uses = models.PositiveIntegerField(default=0)
+    requires_approval = models.BooleanField(
+        _("sur demande"),
+        default=False,
+        help_text=_("Les personnes qui suivent le lien demandent à rejoindre l'espace."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
