@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "community"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect(self)
