@@ -265,6 +265,40 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/comptes/connexion/"
+# Community accounts: honeypot-guarded allauth forms, one email address changed with
+# verification, allauth's rate limits (explicit; they need a real cache, see CACHES).
+ACCOUNT_FORMS = {
+    "signup": "community.forms.SignupForm",
+    "login": "community.forms.LoginForm",
+    "reset_password": "community.forms.ResetPasswordForm",
+}
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_RATE_LIMITS = {
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reset_password": "20/m/ip,5/m/key",
+    "reauthenticate": "10/m/user",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "confirm_email": "1/180s/key",
+}
+# Social log-in, off unless configured: SOCIAL_PROVIDERS=google,github plus
+# SOCIAL_<PROVIDER>_CLIENT_ID and SOCIAL_<PROVIDER>_SECRET for each.
+SOCIALACCOUNT_PROVIDERS = {}
+for _provider in env_list("SOCIAL_PROVIDERS"):
+    INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+    SOCIALACCOUNT_PROVIDERS[_provider] = {
+        "APPS": [
+            {
+                "client_id": os.environ.get(f"SOCIAL_{_provider.upper()}_CLIENT_ID", ""),
+                "secret": os.environ.get(f"SOCIAL_{_provider.upper()}_SECRET", ""),
+            }
+        ]
+    }
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 # Email: console locally, SMTP when EMAIL_URL-like settings are provided.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
