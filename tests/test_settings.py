@@ -1,0 +1,53 @@
+"""Settings refuse to start in production mode without a SECRET_KEY."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_check(env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_DEBUG")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run_check({"DJANGO_SETTINGS_MODULE": "carrefour.settings.production"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_with_secret_key_starts():
+    result = run_check(
+        {"DJANGO_SETTINGS_MODULE": "carrefour.settings.production", "SECRET_KEY": "x" * 50}
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_mode_runs_without_secret_key():
+    result = run_check({"DJANGO_SETTINGS_MODULE": "carrefour.settings.base", "DJANGO_DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_site_package_does_not_shadow_the_standard_library():
+    code = "import site, carrefour.settings; print(site.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "site")},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "lib/python" in result.stdout  # the standard library's site module
