@@ -1,0 +1,81 @@
+"""Factories for members, spaces, discussions and comments."""
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from community.models import Comment, Discussion, Membership, Space
+
+PASSWORD = "motdepasse-solide-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A member with a verified primary email (pass verified=False for an unverified one)."""
+
+    username = factory.Sequence(lambda n: f"membre{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@exemple.org")
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, password=PASSWORD, **kwargs)
+
+    @factory.post_generation
+    def verified(user, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(
+                user=user, email=user.email, verified=extracted is not False, primary=True
+            )
+
+    @factory.post_generation
+    def display_name(user, create, extracted, **kwargs):
+        if create:
+            user.profile.display_name = extracted or f"Camille {user.username}"
+            user.profile.save()
+
+
+class SpaceFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Tiers-lieux du Morvan {n}")
+    description = "Un espace pour les tiers-lieux ruraux."
+    created_by = factory.SubFactory(UserFactory)
+
+    class Meta:
+        model = Space
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def moderator(space, create, extracted, **kwargs):
+        """The creator moderates the space, like `services.create_space`."""
+        if create and space.created_by:
+            Membership.objects.get_or_create(
+                space=space, user=space.created_by, defaults={"role": Membership.Role.MODERATOR}
+            )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    space = factory.SubFactory(SpaceFactory)
+    user = factory.SubFactory(UserFactory)
+
+    class Meta:
+        model = Membership
+
+
+class DiscussionFactory(factory.django.DjangoModelFactory):
+    space = factory.SubFactory(SpaceFactory)
+    author = factory.LazyAttribute(lambda d: d.space.created_by)
+    title = factory.Sequence(lambda n: f"Mutualiser un véhicule {n}")
+    body = "Qui serait partant pour partager une camionnette entre associations ?"
+
+    class Meta:
+        model = Discussion
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    author = factory.SubFactory(UserFactory)
+    body = "Bravo pour ce projet, très inspirant."
+
+    class Meta:
+        model = Comment
