@@ -1,0 +1,472 @@
+"""Extraction configurations of a source, one dataclass per kind, JSON round-trippable.
+
+The later ``Source`` model stores ``config.to_dict()`` in a JSON field and rebuilds it with
+``config_from_dict``; editors get French messages from ``validate()`` before anything is
+fetched, so a wrong configuration is caught when saved, not when a run silently fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, NamedTuple
+from urllib.parse import urlparse
+
+from parsel import Selector
+
+SelectorType = Literal["xpath", "css"]
+FieldContext = Literal["list", "detail", "both"]
+
+#: Politeness floor applied when a configuration asks for no delay at all.
+MIN_DOWNLOAD_DELAY = 0.5
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be built; ``messages`` are French, for editors."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass
+class Limits:
+    """Politeness and run limits (0 means unlimited)."""
+
+    max_pages: int = 0  # list pages (html), API pages (json) or feeds followed, in total
+    max_items: int = 0
+    download_delay: float = 1.0
+    concurrency: int = 2
+    obey_robots: bool = True
+    download_timeout: float = 30.0
+    max_redirects: int = 5
+    max_requests: int = 0  # responses of any kind per run (Scrapy's CLOSESPIDER_PAGECOUNT)
+
+
+@dataclass
+class FieldSelector:
+    """One field read from an HTML page: where (``on``) and how (``type``)."""
+
+    name: str
+    selector: str
+    type: SelectorType = "xpath"
+    on: FieldContext = "both"
+    is_url: bool = False  # values are links: an absolute variant is added when relative
+
+
+@dataclass
+class SourceConfig:
+    """Common part of every kind."""
+
+    kind: ClassVar[str] = ""
+    name: str = ""
+    #: Name of a registered special spider class; empty means the generic one of the kind.
+    spider: str = ""
+    limits: Limits = field(default_factory=Limits)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.kind
+        return data
+
+    def validate(self) -> list[str]:
+        """French messages describing what is wrong; empty when usable."""
+        messages = []
+        lim = self.limits
+        if min(lim.max_pages, lim.max_items, lim.max_requests) < 0:
+            messages.append("Les limites de pages et d'éléments doivent être positives.")
+        if lim.download_delay < 0:
+            messages.append("Le délai entre requêtes doit être positif.")
+        if lim.concurrency < 1:
+            messages.append("La concurrence doit être d'au moins 1 requête.")
+        if lim.download_timeout <= 0:
+            messages.append("Le délai d'attente doit être strictement positif.")
+        return messages
+
+
+@dataclass
+class HtmlConfig(SourceConfig):
+    """List pages → (optional) detail page per item → next list page."""
+
+    kind: ClassVar[str] = "html"
+    start_urls: list[str] = field(default_factory=list)
+    item_selector: str = ""
+    item_selector_type: SelectorType = "xpath"
+    next_page_selector: str = ""
+    next_page_selector_type: SelectorType = "xpath"
+    follow_selector: str = ""
+    follow_selector_type: SelectorType = "xpath"
+    fields: list[FieldSelector] = field(default_factory=list)
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if not self.start_urls:
+            messages.append("Aucune URL de départ.")
+        messages += _url_problems(self.start_urls, "URL de départ")
+        if not self.item_selector:
+            messages.append("Aucun sélecteur d'éléments sur les pages de liste.")
+        for label, expr, kind in (
+            ("sélecteur d'éléments", self.item_selector, self.item_selector_type),
+            ("sélecteur de page suivante", self.next_page_selector, self.next_page_selector_type),
+            ("sélecteur de lien vers la fiche", self.follow_selector, self.follow_selector_type),
+        ):
+            if expr:
+                messages += check_selector(expr, kind, label)
+        if not self.fields:
+            messages.append("Aucun champ à extraire.")
+        seen = set()
+        for fs in self.fields:
+            if fs.name in seen:
+                messages.append(f"Le champ « {fs.name} » est défini deux fois.")
+            seen.add(fs.name)
+            if fs.on not in ("list", "detail", "both"):
+                messages.append(f"Champ « {fs.name} » : emplacement inconnu « {fs.on} ».")
+            if fs.on == "detail" and not self.follow_selector:
+                messages.append(
+                    f"Champ « {fs.name} » lu sur la fiche, mais aucun lien vers la fiche "
+                    "n'est configuré."
+                )
+            messages += check_selector(fs.selector, fs.type, f"champ « {fs.name} »")
+        return messages
+
+
+@dataclass
+class JsonPagination:
+    """``page``: a page-number query parameter; ``next``: a next-link path in the answer."""
+
+    mode: Literal["none", "page", "next"] = "none"
+    page_param: str = "page"
+    first_page: int = 1
+    next_path: str = ""
+
+
+@dataclass
+class JsonConfig(SourceConfig):
+    """A JSON API: items found at ``items_path``, one dotted path per field."""
+
+    kind: ClassVar[str] = "json"
+    url: str = ""
+    items_path: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    url_path: str = ""  # path to the item's own page URL, if the API gives one
+    pagination: JsonPagination = field(default_factory=JsonPagination)
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if not self.url:
+            messages.append("Aucune URL d'API.")
+        messages += _url_problems([self.url] if self.url else [], "URL d'API")
+        if not self.fields:
+            messages.append("Aucun champ à extraire.")
+        if self.pagination.mode not in ("none", "page", "next"):
+            messages.append(f"Pagination inconnue « {self.pagination.mode} ».")
+        if self.pagination.mode == "next" and not self.pagination.next_path:
+            messages.append("Pagination par lien suivant sans chemin vers ce lien.")
+        if self.pagination.mode == "page" and not self.pagination.page_param:
+            messages.append("Pagination par numéro de page sans nom de paramètre.")
+        return messages
+
+
+@dataclass
+class CsvConfig(SourceConfig):
+    """A CSV file (URL or local path); delimiter and encoding detected unless given."""
+
+    kind: ClassVar[str] = "csv"
+    url: str = ""
+    path: str = ""
+    fields: dict[str, str] = field(default_factory=dict)  # field name → column header
+    delimiter: str = ""  # empty: detected with csv.Sniffer
+    encoding: str = ""  # empty: detected with charset-normalizer
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if bool(self.url) == bool(self.path):
+            messages.append("Indiquer soit une URL, soit un fichier CSV (un seul des deux).")
+        elif self.url:
+            messages += _url_problems([self.url], "URL du fichier")
+        if len(self.delimiter) > 1:
+            messages.append("Le séparateur doit être un seul caractère.")
+        if self.encoding:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                messages.append(f"Encodage inconnu « {self.encoding} ».")
+        return messages
+
+
+@dataclass
+class SitemapConfig(SourceConfig):
+    """Pages listed in a sitemap (index files followed), fields read on each page."""
+
+    kind: ClassVar[str] = "sitemap"
+    sitemap_urls: list[str] = field(default_factory=list)
+    url_pattern: str = ""  # regular expression the page URLs must match
+    fields: list[FieldSelector] = field(default_factory=list)
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if not self.sitemap_urls:
+            messages.append("Aucune URL de sitemap.")
+        messages += _url_problems(self.sitemap_urls, "URL de sitemap")
+        if self.url_pattern:
+            try:
+                re.compile(self.url_pattern)
+            except re.error as exc:
+                messages.append(f"Motif d'URL invalide : {exc}.")
+        if not self.fields:
+            messages.append("Aucun champ à extraire.")
+        for fs in self.fields:
+            messages += check_selector(fs.selector, fs.type, f"champ « {fs.name} »")
+        return messages
+
+
+@dataclass
+class RssConfig(SourceConfig):
+    """An RSS or Atom feed: ``on="list"`` fields read on the entry, ``"detail"`` on its page."""
+
+    kind: ClassVar[str] = "rss"
+    feed_urls: list[str] = field(default_factory=list)
+    fields: list[FieldSelector] = field(default_factory=list)
+    follow: bool = False  # fetch each entry's link to read ``detail`` fields
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if not self.feed_urls:
+            messages.append("Aucune URL de flux.")
+        messages += _url_problems(self.feed_urls, "URL de flux")
+        if not self.fields:
+            messages.append("Aucun champ à extraire.")
+        for fs in self.fields:
+            if fs.on in ("detail", "both") and not self.follow:
+                messages.append(
+                    f"Champ « {fs.name} » lu sur la page, mais le lien n'est pas suivi."
+                )
+            messages += check_selector(fs.selector, fs.type, f"champ « {fs.name} »")
+        return messages
+
+
+CONFIG_CLASSES: dict[str, type[SourceConfig]] = {
+    cls.kind: cls for cls in (HtmlConfig, JsonConfig, CsvConfig, SitemapConfig, RssConfig)
+}
+
+
+def config_from_dict(data: dict[str, Any]) -> SourceConfig:
+    """Rebuild a configuration from ``to_dict()`` output; unknown keys are errors (typos)."""
+    data = dict(data)
+    kind = data.pop("kind", None)
+    cls = CONFIG_CLASSES.get(kind)
+    if cls is None:
+        raise ConfigError(f"Type de source inconnu « {kind} ».")
+    return _build(cls, data)
+
+
+def _build(cls, data: dict[str, Any]):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"Clés inconnues pour {cls.__name__} : {', '.join(unknown)}.")
+    kwargs = {}
+    for name, value in data.items():
+        if name == "limits":
+            value = _build(Limits, value or {})
+        elif name == "pagination":
+            value = _build(JsonPagination, value or {})
+        elif name == "fields" and isinstance(value, list):
+            value = [_build(FieldSelector, v) if isinstance(v, dict) else v for v in value]
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"Configuration incomplète pour {cls.__name__} : {exc}.") from exc
+
+
+def check_selector(expr: str, kind: str, label: str) -> list[str]:
+    """Compile a selector against an empty document; French message when invalid."""
+    if kind not in ("xpath", "css"):
+        return [f"{label} : type de sélecteur inconnu « {kind} »."]
+    if not expr or not expr.strip():
+        return [f"{label} : sélecteur vide."]
+    try:
+        sel = Selector(text="<html><body></body></html>")
+        sel.xpath(expr) if kind == "xpath" else sel.css(expr)
+    except Exception as exc:  # parsel raises ValueError, cssselect its own errors
+        name = "XPath" if kind == "xpath" else "CSS"
+        return [f"{label} : {name} invalide « {expr} » ({exc})."]
+    return []
+
+
+def is_absolute_xpath(expr: str) -> bool:
+    """True when an XPath (or one branch of a union) starts at the document root."""
+    return any(part.strip().lstrip("(").startswith("/") for part in expr.split("|"))
+
+
+def _url_problems(urls: list[str], label: str) -> list[str]:
+    problems = []
+    for url in urls:
+        parsed = urlparse(url or "")
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            problems.append(f"{label} invalide : « {url} ».")
+    return problems
+
+
+# --- OpenScraper import ------------------------------------------------------------------
+
+
+class Conversion(NamedTuple):
+    config: HtmlConfig
+    messages: list[str]
+
+
+_ATTR_RE = re.compile(r"/@[\w*:\-\[\]\"'()= ]+$|::attr\(")
+
+
+def from_openscraper(
+    spider: dict[str, Any], datamodel: list[dict[str, Any]], *, strict: bool = False
+) -> Conversion:
+    """Turn one entry of ``openscraper-spiders.json`` into an ``HtmlConfig``.
+
+    OpenScraper evaluated every field XPath on the list item and on the detail page and
+    merged the results; fields keep that (``on="both"``). An absolute XPath (``//…``) on a
+    list item matches the whole list page, so with a detail page it is read there only,
+    unless ``strict`` asks for OpenScraper's exact behaviour. ``messages`` (French) list
+    what could not be mapped or looks wrong.
+    """
+    messages: list[str] = []
+    infos = spider.get("infos") or {}
+    sc = spider.get("scraper_config") or {}
+    settings = spider.get("scraper_settings") or {}
+    name = (infos.get("name") or sc.get("spidername") or "").strip()
+    by_id = {str(f.get("_id")): f for f in datamodel}
+
+    start_urls: list[str] = []
+    for url in sc.get("start_urls") or []:
+        url = (url or "").strip()
+        if url and url not in start_urls:
+            start_urls.append(url)
+    if not start_urls:
+        messages.append("Aucune URL de départ.")
+
+    item_xpath = (sc.get("item_xpath") or "").strip()
+    if not item_xpath:
+        messages.append("Pas de XPath d'éléments (item_xpath) : rien ne peut être extrait.")
+
+    follow = bool(sc.get("parse_follow"))
+    follow_xpath = (sc.get("follow_xpath") or "").strip()
+    if follow and not follow_xpath:
+        messages.append("parse_follow est activé mais follow_xpath est vide : fiches non suivies.")
+        follow = False
+    elif not follow and follow_xpath:
+        messages.append("follow_xpath est renseigné mais parse_follow est désactivé : ignoré.")
+    if not follow:
+        follow_xpath = ""
+
+    next_page = (sc.get("next_page") or "").strip()
+    if next_page and not _ATTR_RE.search(next_page):
+        messages.append(
+            f"La XPath de page suivante « {next_page} » ne sélectionne pas d'attribut href : "
+            "le lien sera cherché dans l'élément trouvé. À vérifier."
+        )
+    if not next_page and len(start_urls) > 1:
+        messages.append(
+            f"Pas de page suivante : les {len(start_urls)} URL de départ servent de pages de liste."
+        )
+
+    item_list_xpath = (sc.get("item_list_xpath") or "").strip()
+    if item_list_xpath:
+        messages.append(f"item_list_xpath « {item_list_xpath} » n'est pas pris en charge : ignoré.")
+    if sc.get("page_needs_splash"):
+        messages.append("La source demande Splash (JavaScript) : non pris en charge.")
+    notes = infos.get("notes") or ""
+    if re.search(r"splash", notes, re.I) and not sc.get("page_needs_splash"):
+        messages.append(
+            "Les notes indiquent que Splash (JavaScript) est nécessaire, ce qui n'est pas "
+            "pris en charge : le résultat peut être incomplet."
+        )
+    if re.search(r"\bAPI\b", notes):
+        messages.append(
+            "Les notes mentionnent une API : une source de type JSON serait préférable."
+        )
+
+    fields: list[FieldSelector] = []
+    xpath_owner: dict[str, str] = {}
+    for field_id, xpath in (spider.get("scraper_config_xpaths") or {}).items():
+        xpath = (xpath or "").strip()
+        if not xpath:
+            continue
+        dm = by_id.get(str(field_id))
+        if dm is None:
+            messages.append(f"Champ inconnu du modèle de données ({field_id}) : ignoré.")
+            continue
+        fname = dm.get("field_name", str(field_id))
+        if dm.get("field_class") == "core":
+            messages.append(f"Champ système « {fname} » ignoré.")
+            continue
+        problems = check_selector(xpath, "xpath", f"Champ « {fname} »")
+        if problems:
+            messages += [p + " Champ ignoré." for p in problems]
+            continue
+        same = xpath.lstrip(".")  # ".//x" and "//x" select the same nodes from a page
+        if same in xpath_owner:
+            messages.append(
+                f"« {xpath_owner[same]} » et « {fname} » utilisent la même XPath : "
+                "ils recevront les mêmes valeurs."
+            )
+        else:
+            xpath_owner[same] = fname
+        on: FieldContext = "both" if follow else "list"
+        if is_absolute_xpath(xpath):
+            if follow and not strict:
+                on = "detail"
+            elif not follow:
+                messages.append(
+                    f"Champ « {fname} » : XPath absolue sans fiche détaillée, elle correspond "
+                    "à toute la page de liste pour chaque élément."
+                )
+        fields.append(
+            FieldSelector(
+                name=fname,
+                selector=xpath,
+                type="xpath",
+                on=on,
+                is_url=dm.get("field_type") in ("url", "image"),
+            )
+        )
+    if not fields:
+        messages.append("Aucun champ renseigné.")
+    absolute = [f.name for f in fields if f.on == "detail"]
+    if absolute:
+        messages.append(
+            "XPath absolues (//…) lues seulement sur la fiche détaillée, car sur un élément de "
+            f"liste elles correspondraient à toute la page : {', '.join(absolute)}."
+        )
+
+    try:
+        limit = int(settings.get("LIMIT") or 0)
+    except (TypeError, ValueError):
+        limit = 0
+        messages.append(f"LIMIT illisible « {settings.get('LIMIT')} » : pas de limite de pages.")
+    # OpenScraper crawled every start URL and followed at most LIMIT - 1 next links.
+    max_pages = limit + len(start_urls) - 1 if limit > 0 else 0
+    try:
+        delay = float(settings.get("download_delay") or 0)
+    except (TypeError, ValueError):
+        delay = 0.0
+    if delay < MIN_DOWNLOAD_DELAY:
+        messages.append(
+            f"Délai entre requêtes {delay:g} s relevé à {MIN_DOWNLOAD_DELAY:g} s par politesse."
+        )
+        delay = MIN_DOWNLOAD_DELAY
+
+    config = HtmlConfig(
+        name=name,
+        start_urls=start_urls,
+        item_selector=item_xpath,
+        next_page_selector=next_page,
+        follow_selector=follow_xpath,
+        fields=fields,
+        limits=Limits(max_pages=max_pages, download_delay=delay),
+    )
+    return Conversion(config, messages)
