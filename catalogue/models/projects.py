@@ -293,11 +293,23 @@ class ProjectPage(Page):
             self.location = format_point(self.latitude, self.longitude)
         else:
             self.latitude = self.longitude = None
+        from ..geography import commune_by_insee, find_commune
+
+        if not self.insee_code and self.postal_code:
+            # An editor typed a postal code and a city: place the project in its commune.
+            found = find_commune(postal_code=self.postal_code, city=self.city or None)
+            if found is not None:
+                self.insee_code = found.insee_code
+                self.city = self.city or found.name
+                if self.latitude is None and found.lat is not None:
+                    self.latitude, self.longitude = found.lat, found.lon
+                    self.location = format_point(found.lat, found.lon)
+                    self.location_note = self.location_note or str(
+                        _("Position approximative : centre de la commune.")
+                    )
         self.department_code = self.department_name = ""
         self.region_code = self.region_name = ""
         if self.insee_code:
-            from ..geography import commune_by_insee
-
             commune = commune_by_insee(self.insee_code)
             if commune is not None:
                 self.department_code = commune.department_code or ""
