@@ -30,7 +30,7 @@ MOCK_APRILES = SHARED_DATA / "mock-apriles"
 FAST_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 5}
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 4.0
 
 
 @dataclass

@@ -14,10 +14,14 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
+from concurrent.futures import Future, ThreadPoolExecutor
 from html import escape
 
 import pytest
+from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError, IgnoreRequest
+from scrapy.http import HtmlResponse, Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from importers.crawl import diagnostics as diag
 from importers.crawl.config import (
@@ -41,11 +45,18 @@ from importers.crawl.spiders import (
     ConfiguredSpider,
     FeedSpider,
     JsonApiSpider,
+    describe_failure,
     get_spider_class,
     register_spider,
 )
 
-from .conftest import FAST_SETTINGS, REPO, SHARED_DATA, openscraper_spider
+from .conftest import (
+    FAST_SETTINGS,
+    REPO,
+    SHARED_DATA,
+    openscraper_spider,
+    run_crawl_subprocess,
+)
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -76,6 +87,66 @@ def check_against_expected(items, local_site, expected):
         assert as_sets(got["fields"]) == as_sets(want["fields"]), rel
         assert got["list_url"] == local_site.url(want["list_page"])
         assert got["position"] == want["position"]
+
+
+class CrawlRuns:
+    """The module's subprocess crawls, started together: they are independent, and run
+    one after another they would take most of the module's time."""
+
+    def __init__(self, pool: ThreadPoolExecutor, workdir):
+        self.pool = pool
+        self.workdir = workdir
+        self.futures: dict[str, Future] = {}
+        self.configs: dict[str, object] = {}
+
+    def submit(self, name: str, config, **kwargs) -> None:
+        self.configs[name] = config
+        self.futures[name] = self.pool.submit(
+            run_crawl_subprocess, config.to_dict(), self.workdir / name, **kwargs
+        )
+
+    def submit_call(self, name: str, func, *args) -> None:
+        self.futures[name] = self.pool.submit(func, *args)
+
+    def __getitem__(self, name: str):
+        return self.futures[name].result()
+
+    def wait(self) -> None:
+        for future in self.futures.values():
+            future.result()
+
+
+@pytest.fixture(scope="module")
+def crawls(local_site, openscraper, apriles_conversion, apriles_expected, tmp_path_factory):
+    """Every crawl of this module, run in subprocesses in parallel (see ``CrawlRuns``)."""
+    workdir = tmp_path_factory.mktemp("crawls")
+    apriles = local_apriles(apriles_conversion, local_site, apriles_expected)
+    spider = openscraper_spider(openscraper, "Apriles")
+    strict = from_openscraper(spider, openscraper["datamodel"], strict=True)
+    faults = dataclasses.replace(
+        apriles_conversion.config,
+        start_urls=[local_site.url("faults/list-1.html"), local_site.url("faults/gone.html")],
+    )
+    rels = list(apriles_expected["items"])
+    workers = min(6, 2 * (os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        runs = CrawlRuns(pool, workdir)
+        runs.submit("faults", faults, settings={"DOWNLOAD_TIMEOUT": 1.5})
+        runs.submit("apriles", apriles)
+        runs.submit_call("backpressure", run_backpressure_script, apriles, workdir / "bp")
+        runs.submit("apriles-strict", local_apriles(strict, local_site, apriles_expected))
+        runs.submit("apriles-limit-7", apriles, limit=7)
+        runs.submit(
+            "apriles-2-pages",
+            dataclasses.replace(apriles, limits=dataclasses.replace(apriles.limits, max_pages=2)),
+        )
+        runs.submit("csv", ffe_csv_config(local_site))
+        for mode in ("page", "next"):
+            records = api_records(apriles_expected)
+            runs.submit(f"json-{mode}", json_api_config(local_site, records, mode))
+        runs.submit("sitemap", sitemap_config(local_site, rels[:5]))
+        runs.submit("rss", rss_config(local_site, apriles_expected, rels[5:9]))
+        yield runs
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -236,14 +307,99 @@ def test_collector_flags_selectors_that_never_match():
     assert collector.never_matched(["t", "u"]) == ["field:u", "item_selector"]
 
 
+# --- spider callbacks, in-process (no reactor) ----------------------------------------------
+
+
+def html_response(url: str, body: str, **meta) -> HtmlResponse:
+    return HtmlResponse(
+        url=url, body=body.encode("utf-8"), encoding="utf-8", request=Request(url, meta=meta)
+    )
+
+
+LIST_ONLY_PAGE = """<html><body><ul>
+<li><h2>Jardin partagé</h2><img src="img/jardin.png"><a href="javascript:void(0)">x</a></li>
+<li><h2>Repair café</h2><img src="http://cdn.example/repair.png"></li>
+<li><h2>Jardin partagé</h2><img src="img/jardin.png"></li>
+<li><p>-</p></li>
+</ul><div class="pager"><a href="?page=2">2</a></div></body></html>"""
+
+
+def test_list_only_items_duplicates_and_relative_links():
+    config = HtmlConfig(
+        name="Liste seule",
+        start_urls=["http://partner.example/projets"],
+        item_selector="//li",
+        next_page_selector='//div[@class="pager"]',  # an element: its link is used
+        fields=[
+            FieldSelector("titre", "h2::text", type="css", on="list"),
+            FieldSelector("image", ".//img/@src", on="list", is_url=True),
+        ],
+    )
+    spider = ConfiguredSpider(config)
+    response = html_response(config.start_urls[0], LIST_ONLY_PAGE, page=1)
+    out = list(spider.parse_list(response))
+    items = [o for o in out if isinstance(o, dict)]
+    requests = [o for o in out if isinstance(o, Request)]
+    assert [i["fields"].get("titre") for i in items] == [["Jardin partagé"], ["Repair café"], None]
+    assert items[0]["fields_abs"] == {"image": ["http://partner.example/img/jardin.png"]}
+    assert "fields_abs" not in items[1]  # already absolute
+    assert items[2]["fields"] == {} and [i["position"] for i in items] == [1, 2, 4]
+    assert [r.url for r in requests] == ["http://partner.example/projets?page=2"]
+    kinds = [(e.kind, e.position) for e in spider.errors]
+    assert kinds == [(diag.DUPLICATE, 3), (diag.EMPTY_ITEM, 4)]
+    assert spider.collector.pages[0].unmatched == []
+
+
+def test_detail_flow_budget_and_parse_errors():
+    config = HtmlConfig(
+        start_urls=["http://partner.example/liste"],
+        item_selector="//li",
+        follow_selector="a/@href",
+        fields=[
+            FieldSelector("titre", "a/text()", on="list"),
+            FieldSelector("région", '//p[@class="region"]/text()', on="detail"),
+        ],
+    )
+    page = "<ul>" + "".join(f'<li><a href="/f/{n}">Fiche {n}</a></li>' for n in range(5)) + "</ul>"
+    spider = ConfiguredSpider(config, max_items=2)
+    out = list(spider.parse_list(html_response(config.start_urls[0], page, page=1)))
+    assert [r.url for r in out] == ["http://partner.example/f/0", "http://partner.example/f/1"]
+    detail = out[0]
+    response = html_response(
+        detail.url, '<p class="region">Bretagne</p><p class="region"> </p>', **detail.meta
+    )
+    (item,) = spider.parse_detail(response)
+    assert item["fields"] == {"titre": ["Fiche 0"], "région": ["Bretagne"]}
+    assert (item["url"], item["list_url"], item["position"], item["page"]) == (
+        "http://partner.example/f/0",
+        "http://partner.example/liste",
+        1,
+        1,
+    )
+    spider._on_spider_error(Failure(ValueError("boom")), response, spider)
+    assert spider.errors[-1].kind == diag.PARSE and "boom" in spider.errors[-1].reason
+
+
+def test_request_failures_are_described_in_french():
+    request = Request("http://partner.example/x")
+    not_found = HtmlResponse(request.url, status=404, body=b"", request=request)
+    cases = [
+        (HttpError(not_found), diag.HTTP, "HTTP 404 (page introuvable)"),
+        (DownloadTimeoutError("took longer than 1.0 seconds"), diag.TIMEOUT, "Délai"),
+        (IgnoreRequest("max redirections reached"), diag.REDIRECT_LOOP, "redirections"),
+        (IgnoreRequest("Forbidden by robots.txt"), diag.ROBOTS, "robots.txt"),
+        (CannotResolveHostError("nowhere.example"), diag.DNS, "introuvable"),
+    ]
+    for exc, kind, text in cases:
+        got_kind, reason, _ = describe_failure(Failure(exc))
+        assert got_kind == kind and text in reason
+
+
 # --- the Apriles mock, end to end ---------------------------------------------------------
 
 
-def test_apriles_crawl_matches_expected(
-    apriles_conversion, local_site, apriles_expected, run_crawl
-):
-    config = local_apriles(apriles_conversion, local_site, apriles_expected)
-    out = run_crawl(config)
+def test_apriles_crawl_matches_expected(crawls, local_site, apriles_expected):
+    out = crawls["apriles"]
     assert out.returncode == 0, out.stderr
     check_against_expected(out.items, local_site, apriles_expected)
     # the "Suivante" chain, all 37 list pages in order
@@ -263,30 +419,19 @@ def test_apriles_crawl_matches_expected(
     assert out.result["finish_reason"] == "finished"
 
 
-def test_apriles_crawl_with_strict_openscraper_semantics(
-    openscraper, local_site, apriles_expected, run_crawl
-):
-    spider = openscraper_spider(openscraper, "Apriles")
-    conversion = from_openscraper(spider, openscraper["datamodel"], strict=True)
-    out = run_crawl(local_apriles(conversion, local_site, apriles_expected))
-    check_against_expected(out.items, local_site, apriles_expected)
+def test_apriles_crawl_with_strict_openscraper_semantics(crawls, local_site, apriles_expected):
+    check_against_expected(crawls["apriles-strict"].items, local_site, apriles_expected)
 
 
-def test_run_limit_stops_at_exactly_n_items(
-    apriles_conversion, local_site, apriles_expected, run_crawl
-):
-    out = run_crawl(local_apriles(apriles_conversion, local_site, apriles_expected), limit=7)
+def test_run_limit_stops_at_exactly_n_items(crawls):
+    out = crawls["apriles-limit-7"]
     assert len(out.items) == 7
     assert out.result["delivered"] == 7
     assert len(out.result["list_pages"]) <= 3
 
 
-def test_max_pages_bounds_the_list_pages(
-    apriles_conversion, local_site, apriles_expected, run_crawl
-):
-    config = local_apriles(apriles_conversion, local_site, apriles_expected)
-    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits, max_pages=2))
-    out = run_crawl(config)
+def test_max_pages_bounds_the_list_pages(crawls, local_site):
+    out = crawls["apriles-2-pages"]
     assert out.result["list_pages"] == [
         local_site.url("index.html"),
         local_site.url("limitstart-5.html"),
@@ -297,14 +442,8 @@ def test_max_pages_bounds_the_list_pages(
 # --- faults ----------------------------------------------------------------------------
 
 
-def test_faults_are_recorded_and_other_items_still_arrive(
-    apriles_conversion, local_site, apriles_expected, run_crawl
-):
-    config = dataclasses.replace(
-        apriles_conversion.config,
-        start_urls=[local_site.url("faults/list-1.html"), local_site.url("faults/gone.html")],
-    )
-    out = run_crawl(config, settings={"DOWNLOAD_TIMEOUT": 0.5})
+def test_faults_are_recorded_and_other_items_still_arrive(crawls, local_site, apriles_expected):
+    out = crawls["faults"]
     assert out.returncode == 0, out.stderr
     list_1 = local_site.url("faults/list-1.html")
 
@@ -377,7 +516,8 @@ def test_faults_are_recorded_and_other_items_still_arrive(
 # --- preview (in-process) ---------------------------------------------------------------
 
 
-def test_preview_of_apriles_first_pages(apriles_conversion, local_site, apriles_expected):
+def test_preview_of_apriles_first_pages(apriles_conversion, local_site, apriles_expected, crawls):
+    crawls.wait()  # background crawls would blur which pages the preview fetched
     config = local_apriles(apriles_conversion, local_site, apriles_expected)
     before = dict(local_site.hits)
     result = preview(config, max_items=10)
@@ -497,9 +637,8 @@ def check_api_items(items, records, local_site):
         assert item["fields"].get("website", []) == record["links"]["website"]
 
 
-@pytest.mark.parametrize("mode", ["page", "next"])
-def test_json_api_source(mode, local_site, apriles_expected, run_crawl):
-    records = api_records(apriles_expected)
+def json_api_config(local_site, records, mode) -> JsonConfig:
+    """Serve ``records`` 5 per page (then an empty page) and configure the source."""
     pages = [records[i : i + 5] for i in range(0, len(records), 5)] + [[]]
     base = f"api/{mode}/projects"
     for n, chunk in enumerate(pages, start=1):
@@ -510,7 +649,7 @@ def test_json_api_source(mode, local_site, apriles_expected, run_crawl):
             nxt = f"/{base}?after={n * 5}" if n < len(pages) - 1 else None
             body = {"data": {"projects": chunk}, "meta": {"next": nxt}}
         local_site.route(path, json.dumps(body), content_type="application/json")
-    config = JsonConfig(
+    return JsonConfig(
         name="API test",
         url=local_site.url(base),
         items_path="data.projects",
@@ -518,7 +657,13 @@ def test_json_api_source(mode, local_site, apriles_expected, run_crawl):
         url_path="links.page",
         pagination=JsonPagination(mode=mode, next_path="meta.next"),
     )
-    out = run_crawl(config)
+
+
+@pytest.mark.parametrize("mode", ["page", "next"])
+def test_json_api_source(mode, local_site, apriles_expected, crawls):
+    records = api_records(apriles_expected)
+    out = crawls[f"json-{mode}"]
+    config = crawls.configs[f"json-{mode}"]
     assert out.returncode == 0, out.stderr
     check_api_items(out.items, records, local_site)
     assert [i["position"] for i in out.items] == [1, 2, 3, 4, 5] * 2 + [1, 2]
@@ -555,26 +700,45 @@ def ffe_oracle():
     return rows, [{n: clean_values([r[i]]) for n, i in index.items()} for r in rows[1:]]
 
 
-def test_csv_source_over_http(local_site, run_crawl):
-    raw = (SHARED_DATA / "ffe-laureates.csv").read_bytes()
-    url = local_site.route("data/ffe.csv", raw, content_type="text/csv")
-    rows, oracle = ffe_oracle()
-    # the same data as a Windows-1252, semicolon-separated file with no charset declared
+def ffe_cp1252_bytes() -> bytes:
+    """The FFE data re-encoded as Windows-1252 with semicolons (a typical spreadsheet export)."""
+    rows, _ = ffe_oracle()
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";").writerows(rows)
-    cp_url = local_site.route(
-        "data/ffe-cp1252.csv", buffer.getvalue().encode("cp1252"), content_type="text/csv"
-    )
-    for source_url in (url, cp_url):
-        out = run_crawl(CsvConfig(name="FFE", url=source_url, fields=FFE_FIELDS))
-        assert out.returncode == 0, out.stderr
-        assert len(out.items) == 303
-        for item, want in zip(out.items, oracle, strict=True):
-            assert item["fields"] == {k: v for k, v in want.items() if v}
-        # data row 244 holds a quoted bare line feed, kept (normalised) in one value
-        assert "\n" not in out.items[243]["fields"]["description"][0]
-        assert out.errors == []
-    assert out.result["info"]["csv"] == {"encoding": "cp1252", "delimiter": ";"}
+    return buffer.getvalue().encode("cp1252")
+
+
+def ffe_csv_config(local_site) -> CsvConfig:
+    raw = (SHARED_DATA / "ffe-laureates.csv").read_bytes()
+    url = local_site.route("data/ffe.csv", raw, content_type="text/csv")
+    return CsvConfig(name="FFE", url=url, fields=FFE_FIELDS)
+
+
+def check_ffe_items(items, oracle):
+    assert len(items) == 303
+    for item, want in zip(items, oracle, strict=True):
+        assert item["fields"] == {k: v for k, v in want.items() if v}
+    # data row 244 holds a quoted bare line feed, kept (normalised) in one value
+    assert "\n" not in items[243]["fields"]["description"][0]
+
+
+def test_csv_source_over_http(crawls):
+    _, oracle = ffe_oracle()
+    out = crawls["csv"]
+    assert out.returncode == 0, out.stderr
+    check_ffe_items(out.items, oracle)
+    assert out.errors == []
+    assert out.result["info"]["csv"] == {"encoding": "utf-8", "delimiter": ","}
+
+
+def test_csv_encoding_and_delimiter_detected(tmp_path):
+    path = tmp_path / "ffe-cp1252.csv"
+    path.write_bytes(ffe_cp1252_bytes())
+    result = crawl(CsvConfig(name="FFE cp1252", path=str(path), fields=FFE_FIELDS))
+    _, oracle = ffe_oracle()
+    check_ffe_items(result.items, oracle)
+    assert result.errors == []
+    assert result.collector.info["csv"] == {"encoding": "cp1252", "delimiter": ";"}
 
 
 def test_csv_detection_helpers():
@@ -646,8 +810,7 @@ def expected_detail(expected, rel):
     return {k: set(v) for k, v in wanted.items() if v}
 
 
-def test_sitemap_source(local_site, apriles_expected, run_crawl):
-    rels = list(apriles_expected["items"])[:5]
+def sitemap_config(local_site, rels) -> SitemapConfig:
     locs = "".join(f"<url><loc>{local_site.url(r)}</loc></url>" for r in rels)
     locs += f"<url><loc>{local_site.url('agence.html')}</loc></url>"  # filtered out
     ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
@@ -661,13 +824,17 @@ def test_sitemap_source(local_site, apriles_expected, run_crawl):
         "</sitemap></sitemapindex>"
     )
     local_site.route("sitemaps/index.xml", index, content_type="application/xml")
-    config = SitemapConfig(
+    return SitemapConfig(
         name="Sitemap",
         sitemap_urls=[local_site.url("sitemaps/index.xml")],
         url_pattern=r"/fiches/\d+\.html$",
         fields=DETAIL_FIELDS,
     )
-    out = run_crawl(config)
+
+
+def test_sitemap_source(local_site, apriles_expected, crawls):
+    rels = list(apriles_expected["items"])[:5]
+    out, config = crawls["sitemap"], crawls.configs["sitemap"]
     assert out.returncode == 0, out.stderr
     assert {i["url"] for i in out.items} == {local_site.url(r) for r in rels}
     for item in out.items:
@@ -695,14 +862,13 @@ def rss_feed(local_site, expected, rels):
     )
 
 
-def test_rss_source_with_detail_pages(local_site, apriles_expected, run_crawl):
-    rels = list(apriles_expected["items"])[5:9]
+def rss_config(local_site, expected, rels) -> RssConfig:
     url = local_site.route(
         "feeds/apriles.rss",
-        rss_feed(local_site, apriles_expected, rels),
+        rss_feed(local_site, expected, rels),
         content_type="application/rss+xml",
     )
-    config = RssConfig(
+    return RssConfig(
         name="RSS",
         feed_urls=[url],
         follow=True,
@@ -712,7 +878,11 @@ def test_rss_source_with_detail_pages(local_site, apriles_expected, run_crawl):
             *DETAIL_FIELDS,
         ],
     )
-    out = run_crawl(config)
+
+
+def test_rss_source_with_detail_pages(local_site, apriles_expected, crawls):
+    rels = list(apriles_expected["items"])[5:9]
+    out, url = crawls["rss"], crawls.configs["rss"].feed_urls[0]
     assert out.returncode == 0, out.stderr
     assert sorted(i["url"] for i in out.items) == sorted(local_site.url(r) for r in rels)
     for item in out.items:
@@ -750,45 +920,52 @@ def test_atom_preview(local_site):
 # --- the caller's side: callbacks off the reactor thread, backpressure ---------------------
 
 
-def test_callbacks_run_off_the_event_loop_with_backpressure(
-    apriles_conversion, local_site, apriles_expected, tmp_path
-):
-    """on_item may use the ORM: it runs in a thread without an event loop, in order."""
-    config = local_apriles(apriles_conversion, local_site, apriles_expected)
-    (tmp_path / "config.json").write_text(json.dumps(config.to_dict()), encoding="utf-8")
-    script = textwrap.dedent(
-        f"""
-        import json, threading, time
-        from django.utils.asyncio import async_unsafe
-        from importers.crawl import runner
-        from importers.crawl.config import config_from_dict
+BACKPRESSURE_SCRIPT = """
+import json, sys, threading, time
+from django.utils.asyncio import async_unsafe
+from importers.crawl import runner
+from importers.crawl.config import config_from_dict
 
-        runner.BACKLOG_HIGH, runner.BACKLOG_LOW = 2, 1  # force the pause/resume path
-        seen, threads = [], set()
+runner.BACKLOG_HIGH, runner.BACKLOG_LOW = 2, 1  # force the hold-back path
+seen, threads = [], set()
 
-        @async_unsafe  # what every Django ORM call checks: raises inside an event loop
-        def orm_like(item):
-            time.sleep(0.01)
-            seen.append(item["url"])
-            threads.add(threading.current_thread().name)
+@async_unsafe  # what every Django ORM call checks: raises inside an event loop
+def orm_like(item):
+    time.sleep(0.01)
+    seen.append(item["url"])
+    threads.add(threading.current_thread().name)
 
-        config = config_from_dict(json.load(open({str(tmp_path / "config.json")!r})))
-        result = runner.crawl(config, on_item=orm_like,
-                              settings_overrides={FAST_SETTINGS!r})
-        print(json.dumps({{"seen": seen, "threads": sorted(threads),
-                           "errors": [e.to_dict() for e in result.errors],
-                           "pauses": result.collector.info.get("backlog_pauses", 0)}}))
-        """
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
+config = config_from_dict(json.load(open(sys.argv[1])))
+result = runner.crawl(config, on_item=orm_like, settings_overrides=json.loads(sys.argv[2]))
+print(json.dumps({"seen": seen, "threads": sorted(threads),
+                  "errors": [e.to_dict() for e in result.errors],
+                  "pauses": result.collector.info.get("backlog_pauses", 0)}))
+"""
+
+
+def run_backpressure_script(config: HtmlConfig, workdir) -> subprocess.CompletedProcess:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "config.json").write_text(json.dumps(config.to_dict()), encoding="utf-8")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BACKPRESSURE_SCRIPT,
+            str(workdir / "config.json"),
+            json.dumps(FAST_SETTINGS),
+        ],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
+
+
+def test_callbacks_run_off_the_event_loop_with_backpressure(crawls):
+    """on_item may use the ORM: it runs in a thread without an event loop, in order."""
+    proc = crawls["backpressure"]
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["errors"] == []
