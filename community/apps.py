@@ -9,3 +9,7 @@ class CommunityConfig(AppConfig):
         from . import signals
 
         signals.connect(self)
+
+        from . import receivers
+
+        receivers.connect(self)

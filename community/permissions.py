@@ -12,9 +12,15 @@ from . import conf
 def is_project_holder(user, page):
     """True when `user` is an approved holder of the project `page` (badge "porteur du projet").
 
-    Placeholder until claims exist: the claims module replaces this body.
+    An editor's approval of the member's claim (`community.holders.decide_claim`) makes it so.
     """
-    return False
+    if user is None or page is None or not user.is_authenticated or not user.is_active:
+        return False
+    from .models import ProjectClaim
+
+    return ProjectClaim.objects.filter(
+        user=user, project_id=page.pk, status=ProjectClaim.Status.APPROVED
+    ).exists()
 
 
 def is_verified_member(user):

@@ -82,3 +82,7 @@ def space_member(private_space, public_space):
     MembershipFactory(space=private_space, user=user)
     MembershipFactory(space=public_space, user=user)
     return user
+
+
+# Claims, holders' edits, notifications and feeds (see factories_5b.py).
+from .factories_5b import ffe_project, other_ffe_project  # noqa: E402, F401

@@ -6,50 +6,26 @@ from wagtail.models import WorkflowState
 
 from catalogue import services
 from catalogue.models import CuratedField, ProjectPage
-from catalogue.records import ProjectRecord
-from tests.community.factories_5b import site_tree  # noqa: F401
+from tests.community.factories_5b import ffe_record, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def ffe_record(**overrides):
-    """A real laureate record (ffe-laureates.csv)."""
-    values = dict(
-        title="La Cravate Solidaire",
-        source_id="22ae7458-3f1e-52fe-9982-6b1287bf30d2",
-        summary="Collecte de tenues professionnelles pour faciliter le retour à l'emploi.",
-        description="La Cravate Solidaire collecte des tenues professionnelles.",
-        website="https://lacravatesolidaire.org/",
-        contact_phone="01 00 00 00 00",
-        postal_code="75013",
-        city="Paris 13e Arrondissement",
-        insee_code="75113",
-        codes=["EMP"],
-        stage="",
-    )
-    values.update(overrides)
-    return ProjectRecord(**values)
-
-
 @pytest.fixture
 def holder(db):
-    return get_user_model().objects.create_user("porteuse", "porteuse@lacravatesolidaire.org", "x")
-
-
-@pytest.fixture
-def project(site_tree):
-    return services.upsert_project(ffe_record(), source_key="ffe").page
+    """An approved holder of the project (the claim itself is tested in test_claims.py)."""
+    return make_user("porteuse", "porteuse@lacravatesolidaire.org")
 
 
 # --- the service ----------------------------------------------------------------------------
-def test_published_edit_changes_live_page_and_curates_fields(project, holder):
+def test_published_edit_changes_live_page_and_curates_fields(ffe_project, holder):
     revision = services.apply_holder_edit(
-        project,
+        ffe_project,
         holder,
         {"summary": "Des tenues pour l'emploi.", "stage": "developpement", "codes": ["INS"]},
         publish=True,
     )
-    page = ProjectPage.objects.get(pk=project.pk)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
     assert page.live_revision_id == revision.pk and revision.user == holder
     assert page.summary == "Des tenues pour l'emploi."
     assert [c.code for c in page.codes.all()] == ["INS"]
@@ -58,12 +34,12 @@ def test_published_edit_changes_live_page_and_curates_fields(project, holder):
     assert all(c.curated_by == "holder" and c.user == holder for c in curated.values())
 
 
-def test_moderated_edit_waits_for_approval_then_publishes(project, holder):
+def test_moderated_edit_waits_for_approval_then_publishes(ffe_project, holder):
     admin = get_user_model().objects.create_superuser("redaction", "r@example.org", "x")
     revision = services.apply_holder_edit(
-        project, holder, {"summary": "Résumé proposé par la porteuse."}, publish=False
+        ffe_project, holder, {"summary": "Résumé proposé par la porteuse."}, publish=False
     )
-    page = ProjectPage.objects.get(pk=project.pk)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
     assert page.summary != "Résumé proposé par la porteuse."  # live content unchanged
     assert page.has_unpublished_changes and page.workflow_in_progress
     state = page.current_workflow_state
@@ -83,14 +59,14 @@ def test_moderated_edit_waits_for_approval_then_publishes(project, holder):
     assert page.summary == "Résumé corrigé par la porteuse." and not page.workflow_in_progress
 
 
-def test_postal_code_change_relocates_through_gazetteer(project, holder):
+def test_postal_code_change_relocates_through_gazetteer(ffe_project, holder):
     services.apply_holder_edit(
-        project,
+        ffe_project,
         holder,
         {"address": "12 rue de la Paix", "postal_code": "35000", "city": "Rennes"},
         publish=True,
     )
-    page = ProjectPage.objects.get(pk=project.pk)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
     assert page.insee_code == "35238" and page.department_code == "35"
     assert round(page.latitude, 1) == 48.1 and round(page.longitude, 1) == -1.7
     assert page.location.startswith("SRID=4326;POINT(-1.")
@@ -99,20 +75,20 @@ def test_postal_code_change_relocates_through_gazetteer(project, holder):
     )
 
 
-def test_unknown_field_is_refused(project, holder):
+def test_unknown_field_is_refused(ffe_project, holder):
     with pytest.raises(services.ServiceError):
-        services.apply_holder_edit(project, holder, {"coup_de_coeur": True}, publish=True)
+        services.apply_holder_edit(ffe_project, holder, {"coup_de_coeur": True}, publish=True)
 
 
-def test_no_change_makes_no_revision(project, holder):
-    before = project.revisions.count()
-    services.apply_holder_edit(project, holder, {"summary": project.summary}, publish=True)
-    assert project.revisions.count() == before
+def test_no_change_makes_no_revision(ffe_project, holder):
+    before = ffe_project.revisions.count()
+    services.apply_holder_edit(ffe_project, holder, {"summary": ffe_project.summary}, publish=True)
+    assert ffe_project.revisions.count() == before
 
 
-def test_harvest_after_holder_edit_keeps_holder_fields(project, holder):
+def test_harvest_after_holder_edit_keeps_holder_fields(ffe_project, holder):
     services.apply_holder_edit(
-        project,
+        ffe_project,
         holder,
         {"summary": "Le résumé de la porteuse.", "website": "https://www.lacravatesolidaire.org/"},
         publish=True,
@@ -121,7 +97,7 @@ def test_harvest_after_holder_edit_keeps_holder_fields(project, holder):
         ffe_record(summary="Résumé moissonné, différent.", contact_phone="01 11 11 11 11"),
         source_key="ffe",
     )
-    page = ProjectPage.objects.get(pk=project.pk)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
     assert result.action == "updated"
     assert set(result.kept_curated) == {"summary", "website"}
     assert page.summary == "Le résumé de la porteuse."
@@ -129,12 +105,12 @@ def test_harvest_after_holder_edit_keeps_holder_fields(project, holder):
     assert page.contact_phone == "01 11 11 11 11"  # not curated: the harvest updates it
 
 
-def test_harvest_during_moderation_keeps_pending_holder_draft(project, holder):
-    services.apply_holder_edit(project, holder, {"summary": "Proposé."}, publish=False)
+def test_harvest_during_moderation_keeps_pending_holder_draft(ffe_project, holder):
+    services.apply_holder_edit(ffe_project, holder, {"summary": "Proposé."}, publish=False)
     services.upsert_project(
         ffe_record(summary="Moissonné.", contact_phone="01 22 22 22 22"), source_key="ffe"
     )
-    page = ProjectPage.objects.get(pk=project.pk)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
     draft = page.get_latest_revision_as_object()
     assert draft.summary == "Proposé." and draft.contact_phone == "01 22 22 22 22"
     assert page.workflow_in_progress

@@ -1,0 +1,173 @@
+"""Forms of claims, holders' page edits, project news, notification settings, saved searches."""
+
+import nh3
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.images.fields import WagtailImageField
+
+from catalogue.geography import communes_for_postal_code, normalise_postal_code
+from catalogue.models import NomenclatureCode, Stage
+from catalogue.services import description_html
+from catalogue.validators import http_url_validator, validate_postal_code
+
+from .models import NotificationSettings
+
+# The rich text a holder may write: paragraphs, emphasis, lists, links, small headings.
+DESCRIPTION_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3", "h4"}
+DESCRIPTION_ATTRIBUTES = {"a": {"href"}}
+DESCRIPTION_MAX_LENGTH = 20_000
+
+
+def sanitise_description(text: str) -> str:
+    """Holder input (plain text, or HTML from the subset above) → safe rich text."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if "<" not in text:
+        text = description_html(text)
+    return nh3.clean(
+        text,
+        tags=DESCRIPTION_TAGS,
+        attributes=DESCRIPTION_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+class ClaimForm(forms.Form):
+    role = forms.CharField(
+        label=_("Votre rôle dans le projet"),
+        max_length=120,
+        help_text=_("Par exemple : présidente de l'association, chargé de communication…"),
+    )
+    message = forms.CharField(
+        label=_("Message à la rédaction (facultatif)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Tout ce qui aide la rédaction à vérifier votre lien avec le projet."),
+    )
+
+
+class HolderEditForm(forms.Form):
+    """The curated fields a holder may change; initial values come from the latest revision."""
+
+    summary = forms.CharField(
+        label=_("Résumé"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Deux ou trois phrases, texte brut."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_(
+            "Texte simple (paragraphes séparés par une ligne vide) ou HTML limité : "
+            "<p>, <strong>, <em>, listes, liens et intertitres <h3>."
+        ),
+    )
+    image = WagtailImageField(
+        label=_("Nouvelle image (facultatif)"),
+        required=False,
+        help_text=_("JPEG, PNG, GIF ou WebP, 10 Mo au plus. Remplace l'image actuelle."),
+    )
+    website = forms.URLField(
+        label=_("Site du projet"),
+        max_length=500,
+        required=False,
+        validators=[http_url_validator],
+        assume_scheme="https",
+    )
+    contact_email = forms.EmailField(
+        label=_("Courriel de contact de la structure"),
+        required=False,
+        help_text=_("Une adresse publique de la structure, pas une adresse personnelle."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Téléphone de la structure"), max_length=40, required=False
+    )
+    codes = forms.ModelMultipleChoiceField(
+        label=_("Thématiques"),
+        queryset=NomenclatureCode.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    address = forms.CharField(label=_("Adresse"), max_length=255, required=False)
+    postal_code = forms.CharField(
+        label=_("Code postal"), max_length=5, required=False, validators=[validate_postal_code]
+    )
+    city = forms.CharField(label=_("Commune"), max_length=120, required=False)
+    stage = forms.ChoiceField(
+        label=_("Stade du projet"),
+        choices=[("", "—")] + list(Stage.choices),
+        required=False,
+    )
+
+    FIELDS = (
+        "summary",
+        "description",
+        "website",
+        "contact_email",
+        "contact_phone",
+        "codes",
+        "address",
+        "postal_code",
+        "city",
+        "stage",
+    )
+
+    @classmethod
+    def initial_for(cls, draft):
+        initial = {name: getattr(draft, name) for name in cls.FIELDS if name != "codes"}
+        initial["codes"] = [code.code for code in draft.codes.all()]
+        initial["stage"] = draft.stage or ""
+        return initial
+
+    def clean_description(self):
+        return sanitise_description(self.cleaned_data.get("description", ""))
+
+    def clean_postal_code(self):
+        value = normalise_postal_code(self.cleaned_data.get("postal_code", ""))
+        if value and not communes_for_postal_code(value):
+            raise forms.ValidationError(_("Aucune commune n'a ce code postal."))
+        return value
+
+    def changes(self):
+        """cleaned_data limited to what the service should apply (image only when uploaded)."""
+        data = {name: self.cleaned_data[name] for name in self.FIELDS}
+        data["codes"] = [code.code for code in self.cleaned_data["codes"]]
+        return data
+
+
+class NewsForm(forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=140)
+    body = forms.CharField(
+        label=_("Texte"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Texte brut ; les adresses web deviennent des liens."),
+    )
+    link = forms.URLField(
+        label=_("Lien (facultatif)"),
+        max_length=500,
+        required=False,
+        validators=[http_url_validator],
+        assume_scheme="https",
+    )
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = ["frequency"]
+        widgets = {"frequency": forms.RadioSelect}
+
+
+class SaveSearchForm(forms.Form):
+    params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Nom de la recherche"), max_length=120, required=False)

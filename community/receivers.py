@@ -1,0 +1,58 @@
+"""Receivers for claims, follows and notifications (connected from `CommunityConfig.ready`).
+
+- every new activity entry fans out to followers' notifications (`notify.fan_out`);
+- a published change of a followed project notifies its followers;
+- after `migrate`: editor groups may review claims, and the django-q2 schedules of the
+  notification e-mails exist (`schedules.ensure_schedules`, idempotent).
+"""
+
+from django.db.models.signals import post_migrate, post_save
+
+# Wagtail's editorial groups review holders' claims in the admin queue.
+CLAIM_REVIEW_GROUPS = ("Editors", "Moderators")
+CLAIM_PERMISSIONS = ("view_projectclaim", "change_projectclaim")
+
+
+def activity_created(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from .notify import fan_out
+
+        fan_out(instance)
+
+
+def page_published(sender, instance, revision=None, **kwargs):
+    from catalogue.models import ProjectPage
+
+    if isinstance(instance, ProjectPage):
+        from .notify import project_published
+
+        project_published(instance, revision)
+
+
+def after_migrate(sender, using="default", **kwargs):
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    create_permissions(sender, verbosity=0, using=using)
+    perms = list(
+        Permission.objects.using(using).filter(
+            content_type__app_label="community", codename__in=CLAIM_PERMISSIONS
+        )
+    )
+    for group in Group.objects.using(using).filter(name__in=CLAIM_REVIEW_GROUPS):
+        group.permissions.add(*perms)
+
+    from .schedules import ensure_schedules
+
+    ensure_schedules(using=using)
+
+
+def connect(app_config):
+    from wagtail.signals import page_published as wagtail_page_published
+
+    from . import personal_data  # noqa: F401 - registers the export sections
+    from .models import Activity
+
+    post_save.connect(activity_created, sender=Activity, dispatch_uid="community_fan_out")
+    wagtail_page_published.connect(page_published, dispatch_uid="community_project_published")
+    post_migrate.connect(after_migrate, sender=app_config, dispatch_uid="community_5b_migrate")

@@ -1,0 +1,18 @@
+"""Community integration in the Wagtail admin (one block per area)."""
+
+from wagtail import hooks
+
+from . import admin_claims
+
+# --- holders' claims queue (/admin/porteurs/) ---------------------------------------------------
+hooks.register("register_admin_urls", admin_claims.admin_urls)
+hooks.register("register_admin_menu_item", admin_claims.menu_item)
+
+# --- comment moderation queue (/admin/moderation/) and featured spaces (snippet) ---------------
+from wagtail.snippets.models import register_snippet  # noqa: E402
+
+from . import admin_moderation  # noqa: E402
+
+hooks.register("register_admin_urls", admin_moderation.admin_urls)
+hooks.register("register_admin_menu_item", admin_moderation.menu_item)
+register_snippet(admin_moderation.SpaceViewSet)
