@@ -61,14 +61,36 @@ def stems_in_index() -> bool:
 
 
 class _Lookups:
-    """Small tables read once per batch run: code -> groups, code -> label."""
+    """The nomenclature (code -> label, code -> groups): 40 rows, read once per process and
+    dropped whenever a code or a group changes (see `signals.py`)."""
 
     def __init__(self):
         self.code_groups: dict[int, list[tuple[str, str]]] = {}
-        self.code_info: dict[int, tuple[str, str]] = {}
-        for code in NomenclatureCode.objects.prefetch_related("groups"):
-            self.code_info[code.pk] = (code.code, code.name)
-            self.code_groups[code.pk] = [(g.family, g.slug) for g in code.groups.all()]
+        self.code_info: dict[int, tuple[str, str]] = dict(
+            (pk, (code, name))
+            for pk, code, name in NomenclatureCode.objects.values_list("pk", "code", "name")
+        )
+        through = NomenclatureCode.groups.through.objects.values_list(
+            "nomenclaturecode_id", "taxonomygroup__family", "taxonomygroup__slug"
+        )
+        for code_id, family, slug in through:
+            self.code_groups.setdefault(code_id, []).append((family, slug))
+
+
+_lookups: _Lookups | None = None
+
+
+def lookups() -> _Lookups:
+    global _lookups
+    if _lookups is None:
+        _lookups = _Lookups()
+    return _lookups
+
+
+def forget_taxonomy(*args, **kwargs) -> None:
+    """Signal receiver: the nomenclature changed, re-read it on next use."""
+    global _lookups
+    _lookups = None
 
 
 FAMILY_FACET = {"domaines": "domaine", "publics": "public", "methodes": "methode"}
@@ -200,13 +222,13 @@ def index_projects(page_ids: Iterable[int]) -> int:
         return 0
     written = 0
     with transaction.atomic():
-        lookups = _Lookups()
+        table = lookups()
         stem = stems_in_index()
         for start in range(0, len(page_ids), BATCH):
             chunk = page_ids[start : start + BATCH]
             ProjectSearchEntry.objects.filter(page_id__in=chunk).delete()
             pages = list(_indexable(ProjectPage.objects.filter(pk__in=chunk)).only(*PAGE_FIELDS))
-            entries, facet_rows = _build(pages, lookups, stem)
+            entries, facet_rows = _build(pages, table, stem)
             ProjectSearchEntry.objects.bulk_create(entries, batch_size=BATCH)
             ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
             written += len(entries)
@@ -235,8 +257,9 @@ def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BAT
     from . import schema
 
     schema.ensure(connection)
+    forget_taxonomy()
     total = _indexable(ProjectPage.objects.all()).count()
-    lookups = _Lookups()
+    table = lookups()
     stem = stems_in_index()
     done = 0
     with transaction.atomic():
@@ -251,7 +274,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BAT
             if not pages:
                 break
             last_id = pages[-1].pk
-            entries, facet_rows = _build(pages, lookups, stem)
+            entries, facet_rows = _build(pages, table, stem)
             ProjectSearchEntry.objects.bulk_create(entries, batch_size=batch)
             ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
             done += len(entries)

@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from ..models import NomenclatureCode, ProjectPage, ProjectSource
+from ..models import NomenclatureCode, ProjectPage, ProjectSource, TaxonomyGroup
 from . import indexer
 
 
@@ -43,6 +43,7 @@ def _source_changed(sender, instance, **kwargs):
 def _code_groups_changed(sender, instance, action, pk_set=None, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    indexer.forget_taxonomy()
     if isinstance(instance, NomenclatureCode):
         codes = [instance.pk]
     else:  # reverse side: a group's codes changed
@@ -59,6 +60,7 @@ def ensure_schema(sender, using="default", **kwargs):
 
     from . import schema
 
+    indexer.forget_taxonomy()  # flush (transactional tests) also sends post_migrate
     schema.ensure(connections[using])
 
 
@@ -75,4 +77,9 @@ def connect():
     m2m_changed.connect(
         _code_groups_changed, sender=NomenclatureCode.groups.through, dispatch_uid=uid + "groups"
     )
+    for model in (NomenclatureCode, TaxonomyGroup):
+        post_save.connect(indexer.forget_taxonomy, sender=model, dispatch_uid=uid + model.__name__)
+        post_delete.connect(
+            indexer.forget_taxonomy, sender=model, dispatch_uid=uid + model.__name__ + "-"
+        )
     post_migrate.connect(ensure_schema, dispatch_uid=uid + "schema")

@@ -1,0 +1,107 @@
+"""Real records for the search tests: the FFE laureates and the Apriles harvest, loaded once
+per test module through `catalogue.services.upsert_project` (the one write path), then rolled
+back when the module ends.
+
+Besides the real records, the loader makes one project private (a view restriction), one
+unpublished, one a "coup de cœur" and one no longer listed by its source, so tests can check
+that private and unpublished projects never show and that the other facets count right.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+
+FFE_SOURCE = "La France s'engage"
+APRILES_SOURCE = "Apriles"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SHARED_DATA_DIR", settings.SHARED_DATA_DIR))
+
+
+@dataclass
+class RealCatalogue:
+    tree: object
+    ffe: object
+    apriles: object
+    pages: list = field(default_factory=list)
+    private: object = None
+    unpublished: object = None
+    favourite: object = None
+    unlisted: object = None
+
+
+def load_real_catalogue(limit: int | None = None) -> RealCatalogue:
+    from wagtail.models import PageViewRestriction
+
+    from catalogue import services
+    from catalogue.models import ProjectPage, ProjectSource
+    from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
+
+    tree = services.ensure_site_tree()
+    ffe = services.upsert_partner("Fondation La France s'engage")
+    apriles = services.upsert_partner("APRILES")
+    catalogue = RealCatalogue(tree=tree, ffe=ffe, apriles=apriles)
+    sources = (
+        (read_ffe_laureates(data_dir() / "ffe-laureates.csv"), FFE_SOURCE, ffe),
+        (read_apriles_export(data_dir() / "apriles-export.csv"), APRILES_SOURCE, apriles),
+    )
+    for records, source_key, partner in sources:
+        for n, record in enumerate(records):
+            if limit is not None and n >= limit:
+                break
+            try:
+                result = services.upsert_project(record, source_key=source_key, partner=partner)
+            except services.ServiceError:
+                continue
+            catalogue.pages.append(result.page)
+
+    located = (
+        ProjectPage.objects.live().filter(latitude__isnull=False).exclude(summary="").order_by("pk")
+    )
+    catalogue.private = located[0]
+    PageViewRestriction.objects.create(
+        page=catalogue.private, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    catalogue.unpublished = located[1]
+    catalogue.unpublished.unpublish()
+    catalogue.favourite = located[2]
+    services.set_coup_de_coeur(catalogue.favourite, True)
+    catalogue.unlisted = located[3]
+    source = ProjectSource.objects.filter(project=catalogue.unlisted).first()
+    source.still_listed = False
+    source.save()
+    return catalogue
+
+
+@pytest.fixture(scope="module")
+def real_catalogue(django_db_setup, django_db_blocker):
+    """The real records, loaded once for the module inside a transaction rolled back after it.
+
+    Tests also request `db`: each runs in a savepoint inside this transaction.
+    """
+    # Wagtail's own search index is not what these tests read: skip its upkeep while loading.
+    backends = {
+        name: {**params, "AUTO_UPDATE": False}
+        for name, params in settings.WAGTAILSEARCH_BACKENDS.items()
+    }
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            cache.clear()
+            with override_settings(WAGTAILSEARCH_BACKENDS=backends):
+                loaded = load_real_catalogue()
+            yield loaded
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            cache.clear()
