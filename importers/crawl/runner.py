@@ -181,16 +181,19 @@ def crawl(
     on_item: ItemCallback | None = None,
     on_error: ErrorCallback | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    collector: Collector | None = None,
 ) -> CrawlResult:
     """Crawl one source now, in this process (once per process: the reactor cannot restart).
 
     ``on_item(item)`` and ``on_error(error)`` are called in order from a consumer thread
-    (ORM-safe); without ``on_item`` the items are kept in ``result.items``.
+    (ORM-safe); without ``on_item`` the items are kept in ``result.items``. Pages,
+    unmatched selectors and errors are recorded in ``collector`` (a new one by default),
+    also available as ``result.collector``.
     """
     problems = config.validate()
     if problems:
         raise ConfigError(problems)
-    collector = Collector()
+    collector = collector if collector is not None else Collector()
     result = CrawlResult(config=config, collector=collector)
     budget = item_budget(config, limit)
     delivery = _Delivery(result, budget, on_item, on_error)
