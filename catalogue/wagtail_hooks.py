@@ -1,5 +1,6 @@
 """Admin integration: taxonomy snippets, and curation tracking on editors' edits."""
 
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
@@ -41,7 +42,10 @@ def _field_value(page, name):
         return sorted(t.name for t in page.tags.all())
     if name == "image":
         return page.image_id
-    return getattr(page, name)
+    value = getattr(page, name)
+    if name == "description" and not strip_tags(value or "").strip():
+        return ""  # an empty editor ("<p></p>") is no change
+    return value
 
 
 def changed_curatable_fields(before, after):

@@ -14,11 +14,13 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtailgeowidget.panels import LeafletPanel
 
+from ..panels import ProvenancePanel
 from ..validators import (
     http_url_validator,
     validate_insee_code,
@@ -73,8 +75,9 @@ def parse_point(value):
     return lat, lng
 
 
-class ProjectIndexPage(Page):
-    """The catalogue of projects (`/projets/`); parent of every project page."""
+class ProjectIndexPage(RoutablePageMixin, Page):
+    """The catalogue of projects (`/projets/`): the search results page, and the parent of
+    every project page. `/projets/guide/` is the guided search (Quoi ? Pour qui ? Où ?)."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -85,19 +88,25 @@ class ProjectIndexPage(Page):
     class Meta:
         verbose_name = _("catalogue des projets")
 
+    # The search module is imported at call time (it imports page models: see DESIGN.md).
+    @path("")
+    def search(self, request):
+        from ..search.views import search_page
+
+        return search_page(self, request)
+
+    @path("guide/")
+    def guide(self, request):
+        from ..search.views import guide_page
+
+        return guide_page(self, request)
+
     def get_context(self, request, *args, **kwargs):
-        from django.core.paginator import Paginator
+        from ..search.views import search_context
 
         context = super().get_context(request, *args, **kwargs)
-        projects = (
-            ProjectPage.objects.child_of(self)
-            .live()
-            .public()
-            .select_related("image")
-            .order_by("title")
-        )
-        paginator = Paginator(projects, 24)
-        context["projects"] = paginator.get_page(request.GET.get("page"))
+        if not kwargs.get("skip_search"):
+            context.update(search_context(request, self))
         return context
 
 
@@ -259,6 +268,7 @@ class ProjectPage(Page):
             heading=_("Localisation"),
         ),
         InlinePanel("distinctions", label=_("Distinctions")),
+        ProvenancePanel(),
     ]
 
     search_fields = Page.search_fields + [
