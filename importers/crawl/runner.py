@@ -161,9 +161,9 @@ class _Delivery:
             self.on_item(item)
         except Exception as exc:
             logger.exception("on_item failed for %s", item.get("url"))
-            self.result.collector.errors.append(
-                CrawlError(CONSUMER, item.get("url") or "", f"Traitement impossible : {exc!r}")
-            )
+            err = CrawlError(CONSUMER, item.get("url") or "", f"Traitement impossible : {exc!r}")
+            self.result.collector.errors.append(err)
+            self.error(err)
 
     def error(self, err: CrawlError) -> None:
         if self.on_error is None:

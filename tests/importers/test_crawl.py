@@ -973,3 +973,19 @@ def test_callbacks_run_off_the_event_loop_with_backpressure(crawls):
     assert len(report["seen"]) == len(set(report["seen"])) == 60
     assert report["threads"] == ["crawl-consumer"]
     assert report["pauses"] > 0
+
+
+def test_a_failing_callback_is_recorded_and_the_run_goes_on():
+    config = CsvConfig(path=str(SHARED_DATA / "apriles-export.csv"), fields={"id": "link_data"})
+    kept, reported = [], []
+
+    def on_item(item):
+        if item["position"] == 3:
+            raise RuntimeError("base indisponible")
+        kept.append(item["position"])
+
+    result = crawl(config, limit=5, on_item=on_item, on_error=reported.append)
+    assert kept == [1, 2, 4, 5]
+    consumer_errors = [e for e in reported if e.kind == diag.CONSUMER]
+    assert len(consumer_errors) == 1 and "base indisponible" in consumer_errors[0].reason
+    assert consumer_errors[0] in result.errors
