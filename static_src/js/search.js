@@ -1,0 +1,226 @@
+/*
+ * Search page enhancements (the page works without them):
+ * - live results: a change in the form fetches the same URL with "X-Requested-With: fetch",
+ *   swaps the results and facets, and updates the address bar (back/forward work);
+ *   then dispatches `search:updated` on document ({detail: {url, querystring}}) for the map;
+ * - the commune field becomes an ARIA 1.2 combobox over /api/communes.
+ */
+(function () {
+    "use strict";
+
+    function debounce(fn, ms) {
+        var timer;
+        return function () {
+            var args = arguments, self = this;
+            clearTimeout(timer);
+            timer = setTimeout(function () { fn.apply(self, args); }, ms);
+        };
+    }
+
+    function formQuery(form) {
+        var data = new FormData(form);
+        var params = new URLSearchParams();
+        var commune = data.get("commune");
+        data.forEach(function (value, key) {
+            if (value === "" || key === "page") { return; }
+            if (key === "ou" && commune) { return; }  // the combobox already resolved it
+            if (key === "rayon" && !commune && !data.get("ou")) { return; }
+            params.append(key, value);
+        });
+        return params.toString();
+    }
+
+    function initLiveSearch(form) {
+        var results = document.querySelector(form.getAttribute("data-results"));
+        var facets = document.getElementById("search-facets");
+        if (!results) { return; }
+        var controller = null;
+        var base = form.getAttribute("action") || window.location.pathname;
+
+        function load(url, push) {
+            if (controller) { controller.abort(); }
+            controller = new AbortController();
+            results.setAttribute("aria-busy", "true");
+            return fetch(url, {headers: {"X-Requested-With": "fetch"}, signal: controller.signal})
+                .then(function (response) {
+                    if (!response.ok) { throw new Error(response.status); }
+                    var finalUrl = response.url || url;
+                    return response.text().then(function (html) { return [html, finalUrl]; });
+                })
+                .then(function (pair) {
+                    var html = pair[0], finalUrl = pair[1];
+                    var holder = document.createElement("div");
+                    holder.innerHTML = html;
+                    var update = holder.querySelector("#search-facets-update");
+                    if (update && facets) {
+                        facets.innerHTML = "";
+                        facets.appendChild(update.content.cloneNode(true));
+                        update.remove();
+                    }
+                    results.innerHTML = holder.innerHTML;
+                    results.removeAttribute("aria-busy");
+                    if (push) { window.history.pushState({search: true}, "", finalUrl); }
+                    var qs = finalUrl.indexOf("?") >= 0 ? finalUrl.slice(finalUrl.indexOf("?")) : "";
+                    document.dispatchEvent(new CustomEvent("search:updated", {
+                        detail: {url: finalUrl, querystring: qs}
+                    }));
+                })
+                .catch(function (error) {
+                    if (error.name !== "AbortError") { window.location.href = url; }
+                });
+        }
+
+        function submit() {
+            var qs = formQuery(form);
+            load(base + (qs ? "?" + qs : ""), true);
+        }
+
+        form.addEventListener("submit", function (event) {
+            event.preventDefault();
+            submit();
+        });
+        form.addEventListener("change", function (event) {
+            var target = event.target;
+            if (target.name === "q" || target.name === "ou") { return; }  // wait for submit
+            if (target.name === "rayon" && !form.elements.commune.value) { return; }
+            submit();
+        });
+        results.addEventListener("click", function (event) {
+            var link = event.target.closest("a");
+            if (!link || !results.contains(link)) { return; }
+            if (!link.closest(".chips, .pagination, .no-results")) { return; }
+            event.preventDefault();
+            load(link.href, true);
+            if (link.closest(".pagination")) { results.scrollIntoView({block: "start"}); }
+        });
+        window.addEventListener("popstate", function () {
+            load(window.location.href, false).then(function () {
+                syncForm(form);
+            });
+        });
+        // Apply-filters button is only needed without JavaScript.
+        var apply = form.querySelector(".search-form__apply");
+        if (apply) { apply.hidden = true; }
+    }
+
+    function syncForm(form) {
+        var params = new URLSearchParams(window.location.search);
+        if (form.elements.q) { form.elements.q.value = params.get("q") || ""; }
+        if (form.elements.commune) { form.elements.commune.value = params.get("commune") || ""; }
+        if (!params.get("commune") && form.elements.ou) { form.elements.ou.value = ""; }
+    }
+
+    var comboboxCount = 0;
+
+    function initCombobox(wrapper) {
+        var input = wrapper.querySelector('input[type="text"]');
+        var hidden = wrapper.querySelector('input[type="hidden"]');
+        var endpoint = wrapper.getAttribute("data-endpoint");
+        if (!input || !hidden || !endpoint) { return; }
+        comboboxCount += 1;
+        var listId = "commune-options-" + comboboxCount;
+        var list = document.createElement("ul");
+        list.id = listId;
+        list.className = "combobox__list";
+        list.setAttribute("role", "listbox");
+        list.setAttribute("aria-label", input.labels && input.labels[0] ? input.labels[0].textContent : "Communes");
+        list.hidden = true;
+        wrapper.classList.add("combobox");
+        wrapper.appendChild(list);
+        input.setAttribute("role", "combobox");
+        input.setAttribute("aria-autocomplete", "list");
+        input.setAttribute("aria-expanded", "false");
+        input.setAttribute("aria-controls", listId);
+        var options = [];
+        var active = -1;
+        var selectedLabel = input.value;
+
+        function close() {
+            list.hidden = true;
+            input.setAttribute("aria-expanded", "false");
+            input.removeAttribute("aria-activedescendant");
+            active = -1;
+        }
+
+        function highlight(index) {
+            options.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+            active = index;
+            if (index >= 0) {
+                input.setAttribute("aria-activedescendant", options[index].id);
+                options[index].scrollIntoView({block: "nearest"});
+            } else {
+                input.removeAttribute("aria-activedescendant");
+            }
+        }
+
+        function choose(index) {
+            var li = options[index];
+            if (!li) { return; }
+            input.value = li.getAttribute("data-label");
+            selectedLabel = input.value;
+            hidden.value = li.getAttribute("data-insee");
+            close();
+            hidden.dispatchEvent(new Event("change", {bubbles: true}));
+        }
+
+        var search = debounce(function () {
+            var text = input.value.trim();
+            if (text.length < 2) { close(); return; }
+            fetch(endpoint + "?q=" + encodeURIComponent(text))
+                .then(function (r) { return r.json(); })
+                .then(function (data) {
+                    list.innerHTML = "";
+                    options = data.results.map(function (item, i) {
+                        var li = document.createElement("li");
+                        li.id = listId + "-" + i;
+                        li.setAttribute("role", "option");
+                        li.setAttribute("aria-selected", "false");
+                        li.setAttribute("data-insee", item.insee);
+                        li.setAttribute("data-label", item.label);
+                        li.textContent = item.label + (item.postal_code ? " — " + item.postal_code : "");
+                        li.addEventListener("mousedown", function (event) {
+                            event.preventDefault();
+                            choose(i);
+                        });
+                        list.appendChild(li);
+                        return li;
+                    });
+                    list.hidden = options.length === 0;
+                    input.setAttribute("aria-expanded", options.length ? "true" : "false");
+                    active = -1;
+                })
+                .catch(close);
+        }, 150);
+
+        input.addEventListener("input", function () {
+            if (input.value !== selectedLabel) { hidden.value = ""; }
+            search();
+        });
+        input.addEventListener("keydown", function (event) {
+            var open = !list.hidden && options.length;
+            if (event.key === "ArrowDown") {
+                event.preventDefault();
+                if (!open) { search(); return; }
+                highlight(Math.min(active + 1, options.length - 1));
+            } else if (event.key === "ArrowUp") {
+                if (open) { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
+            } else if (event.key === "Enter") {
+                if (open && active >= 0) { event.preventDefault(); choose(active); }
+            } else if (event.key === "Escape") {
+                if (open) { event.preventDefault(); close(); }
+            }
+        });
+        input.addEventListener("blur", function () { setTimeout(close, 100); });
+    }
+
+    function init() {
+        document.querySelectorAll("[data-commune-combobox]").forEach(initCombobox);
+        document.querySelectorAll("form[data-live-search]").forEach(initLiveSearch);
+    }
+
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", init);
+    } else {
+        init();
+    }
+})();
