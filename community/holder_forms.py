@@ -23,7 +23,8 @@ def sanitise_description(text: str) -> str:
     text = (text or "").strip()
     if not text:
         return ""
-    if "<" not in text:
+    if not text.startswith("<"):
+        # Plain text: paragraphs and line breaks, any "<" shown as typed.
         text = description_html(text)
     return nh3.clean(
         text,

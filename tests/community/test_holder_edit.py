@@ -114,3 +114,291 @@ def test_harvest_during_moderation_keeps_pending_holder_draft(ffe_project, holde
     draft = page.get_latest_revision_as_object()
     assert draft.summary == "Proposé." and draft.contact_phone == "01 22 22 22 22"
     assert page.workflow_in_progress
+
+
+# --- the front-end form and its permissions -------------------------------------------------------
+from io import BytesIO  # noqa: E402
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from community import holders  # noqa: E402
+from community.models import ProjectNews  # noqa: E402
+from tests.community.factories_5b import approve, make_editor  # noqa: E402
+
+
+def edit_urls(page, news_pk=0):
+    """Every URL of the holder's tools for `page`: (method, url)."""
+    return [
+        ("get", reverse("community:holder_edit", args=[page.pk])),
+        ("post", reverse("community:holder_edit", args=[page.pk])),
+        ("get", reverse("community:holder_history", args=[page.pk])),
+        ("get", reverse("community:news_post", args=[page.pk])),
+        ("post", reverse("community:news_post", args=[page.pk])),
+        ("post", reverse("community:news_delete", args=[page.pk, news_pk])),
+    ]
+
+
+def form_data(page, **overrides):
+    data = {
+        "summary": page.summary,
+        "description": page.description,
+        "website": page.website,
+        "contact_email": page.contact_email,
+        "contact_phone": page.contact_phone,
+        "codes": [c.code for c in page.codes.all()],
+        "address": page.address,
+        "postal_code": page.postal_code,
+        "city": page.city,
+        "stage": page.stage,
+    }
+    data.update(overrides)
+    return data
+
+
+def _non_holders(page, other_page):
+    """Every kind of person who must not edit `page`, as (label, user or None)."""
+    editor = make_editor("autre-redaction")
+    pending = make_user("en-attente")
+    holders.submit_claim(pending, page, role="Bénévole")
+    rejected = make_user("refuse")
+    holders.decide_claim(editor, holders.submit_claim(rejected, page, role="Fan"), approve=False)
+    revoked = make_user("retire")
+    holders.revoke_claim(editor, approve(revoked, page))
+    elsewhere = make_user("ailleurs")
+    approve(elsewhere, other_page)
+    return [
+        ("anonymous", None),
+        ("member", make_user("membre")),
+        ("unverified member", make_user("non-verifie", verified=False)),
+        ("pending claimant", pending),
+        ("rejected claimant", rejected),
+        ("revoked holder", revoked),
+        ("holder of another project", elsewhere),
+        ("staff without page permission", make_user("staff", is_staff=True)),
+    ]
+
+
+def test_everyone_but_holders_and_editors_gets_403(client, ffe_project, other_ffe_project):
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    news = holders.post_news(owner, ffe_project, title="Ouverture", body="Venez nombreux.")
+    before = (ffe_project.revisions.count(), ProjectNews.objects.count())
+    checked = 0
+    for label, user in _non_holders(ffe_project, other_ffe_project):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for method, url in edit_urls(ffe_project, news.pk):
+            data = form_data(ffe_project, summary="Piraté") if method == "post" else None
+            if "actualites" in url and method == "post":
+                data = {"title": "Piraté", "body": "Piraté"}
+            response = getattr(client, method)(url, data)
+            assert response.status_code == 403, (label, method, url, response.status_code)
+            checked += 1
+    assert checked == 8 * 6
+    ffe_project.refresh_from_db()
+    assert ffe_project.summary != "Piraté"
+    assert (ffe_project.revisions.count(), ProjectNews.objects.count()) == before
+
+
+def test_holder_of_another_project_cannot_post_with_forged_news_id(
+    client, ffe_project, other_ffe_project
+):
+    owner, intruder = make_user("porteuse"), make_user("intrus")
+    approve(owner, ffe_project)
+    approve(intruder, other_ffe_project)
+    news = holders.post_news(owner, ffe_project, title="Ouverture", body="Venez.")
+    client.force_login(intruder)
+    # Their own project's URL with the other project's news id: 404, and nothing deleted.
+    url = reverse("community:news_delete", args=[other_ffe_project.pk, news.pk])
+    assert client.post(url).status_code == 404
+    assert ProjectNews.objects.filter(pk=news.pk).exists()
+
+
+def test_holder_and_editor_may_open_every_tool(client, ffe_project):
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    for user in (owner, make_editor()):
+        client.force_login(user)
+        for method, url in edit_urls(ffe_project):
+            if method == "get":
+                assert client.get(url).status_code == 200, url
+
+
+def test_unknown_project_is_404(client):
+    client.force_login(make_user("porteuse"))
+    assert client.get(reverse("community:holder_edit", args=[999999])).status_code == 404
+
+
+def test_holder_edit_is_moderated_then_published(client, ffe_project, settings):
+    settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = False
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    url = reverse("community:holder_edit", args=[ffe_project.pk])
+    response = client.post(
+        url,
+        form_data(
+            ffe_project,
+            summary="Des tenues professionnelles pour retrouver un emploi.",
+            stage="developpement",
+            codes=["EMP", "INS"],
+        ),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("community:holder_history", args=[ffe_project.pk])
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    assert page.summary != "Des tenues professionnelles pour retrouver un emploi."
+    assert page.workflow_in_progress and page.current_workflow_state.requested_by == owner
+    # The holder sees the pending revision in the history, the public does not see it.
+    history = client.get(response["Location"]).content.decode()
+    assert 'data-status="pending"' in history and "data-pending" in history
+    client.logout()
+    assert "retrouver un emploi" not in client.get(page.url).content.decode()
+    # The editor approves the moderation task: the change is published.
+    editor = make_editor()
+    task_state = page.current_workflow_task_state
+    task_state.task.specific.on_action(task_state.specific, editor, "approve")
+    page.refresh_from_db()
+    assert page.summary == "Des tenues professionnelles pour retrouver un emploi."
+    assert page.stage == "developpement"
+    assert "retrouver un emploi" in client.get(page.url).content.decode()
+    client.force_login(owner)
+    history = client.get(reverse("community:holder_history", args=[page.pk])).content.decode()
+    assert 'data-status="live"' in history and "porteur du projet" in history
+
+
+def test_holder_edit_published_at_once_by_setting(client, ffe_project, settings):
+    settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = True
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    client.post(
+        reverse("community:holder_edit", args=[ffe_project.pk]),
+        form_data(ffe_project, website="https://www.lacravatesolidaire.org/nous-rejoindre"),
+    )
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    assert page.website == "https://www.lacravatesolidaire.org/nous-rejoindre"
+    assert not page.workflow_in_progress
+    assert CuratedField.objects.get(project=page, field_name="website").curated_by == "holder"
+
+
+XSS_DESCRIPTIONS = [
+    '<p>Bonjour<script>alert("x")</script></p>',
+    '<p onclick="alert(1)">Bonjour</p>',
+    '<p><a href="javascript:alert(1)">Bonjour</a></p>',
+    "<p><img src=x onerror=alert(1)>Bonjour</p>",
+    '<p><iframe src="https://evil.example"></iframe>Bonjour</p>',
+    "<p><style>body{display:none}</style>Bonjour</p>",
+    '<p><a href="https://ok.example" style="color:red" onmouseover="x()">Bonjour</a></p>',
+    "<svg><script>alert(1)</script></svg><p>Bonjour</p>",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_DESCRIPTIONS)
+def test_description_is_sanitised(payload):
+    from community.holder_forms import sanitise_description
+
+    cleaned = sanitise_description(payload)
+    assert "Bonjour" in cleaned
+    for bad in ("<script", "onclick", "onerror", "onmouseover", "javascript:", "<iframe", "<img"):
+        assert bad not in cleaned.lower()
+    assert "style" not in cleaned.lower()
+
+
+def test_plain_text_description_becomes_paragraphs():
+    from community.holder_forms import sanitise_description
+
+    assert sanitise_description("Un.\n\nDeux <b>") == "<p>Un.</p><p>Deux &lt;b&gt;</p>"
+    assert sanitise_description('<p>Voir <a href="https://x.example/">ici</a></p>') == (
+        '<p>Voir <a href="https://x.example/" rel="noopener nofollow">ici</a></p>'
+    )
+
+
+def _png_bytes(size=(40, 30)):
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, (200, 30, 60)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_image_upload_validated_and_attached(client, ffe_project, settings):
+    settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = True
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    url = reverse("community:holder_edit", args=[ffe_project.pk])
+    fake = SimpleUploadedFile("logo.png", b"<?php echo 'not an image'; ?>", "image/png")
+    response = client.post(url, {**form_data(ffe_project), "image": fake})
+    assert response.status_code == 200 and "image" in response.context["form"].errors
+    assert ProjectPage.objects.get(pk=ffe_project.pk).image_id is None
+    real = SimpleUploadedFile("logo.png", _png_bytes(), "image/png")
+    response = client.post(url, {**form_data(ffe_project), "image": real})
+    assert response.status_code == 302
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    assert page.image is not None and page.image.uploaded_by_user == owner
+    assert CuratedField.objects.filter(project=page, field_name="image").exists()
+
+
+def test_unknown_postal_code_is_refused(client, ffe_project):
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    response = client.post(
+        reverse("community:holder_edit", args=[ffe_project.pk]),
+        form_data(ffe_project, postal_code="75000"),
+    )
+    assert response.status_code == 200 and "postal_code" in response.context["form"].errors
+
+
+def test_holder_edit_then_harvest_keeps_holder_fields_end_to_end(client, ffe_project, settings):
+    settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = True
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    client.post(
+        reverse("community:holder_edit", args=[ffe_project.pk]),
+        form_data(ffe_project, summary="Le mot de la porteuse.", postal_code="28700", city=""),
+    )
+    result = services.upsert_project(
+        ffe_record(summary="Texte du partenaire.", postal_code="75013", contact_phone="09"),
+        source_key="ffe",
+    )
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    assert page.summary == "Le mot de la porteuse." and page.postal_code == "28700"
+    assert page.department_code == "28" and page.contact_phone == "09"
+    assert {"summary", "postal_code"} <= set(result.kept_curated)
+
+
+def test_news_posted_by_holder_shows_on_page(client, ffe_project):
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    response = client.post(
+        reverse("community:news_post", args=[ffe_project.pk]),
+        {
+            "title": "Nouvelle boutique",
+            "body": "Ouverture à Lyon <script>alert(1)</script> : www.lacravatesolidaire.org",
+            "link": "https://lacravatesolidaire.org/lyon",
+        },
+    )
+    news = ProjectNews.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"#actualite-{news.pk}")
+    html = client.get(ffe_project.url).content.decode()
+    assert "Nouvelle boutique" in html and "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html and 'href="https://www.lacravatesolidaire.org"' in html
+    client.post(reverse("community:news_delete", args=[ffe_project.pk, news.pk]))
+    assert not ProjectNews.objects.exists()
+
+
+def test_news_link_must_be_http(client, ffe_project):
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    response = client.post(
+        reverse("community:news_post", args=[ffe_project.pk]),
+        {"title": "x", "body": "y", "link": "javascript:alert(1)"},
+    )
+    assert response.status_code == 200 and not ProjectNews.objects.exists()
