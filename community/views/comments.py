@@ -95,7 +95,9 @@ def comment_edit(request, pk):
     comment = _visible_comment(request, pk)
     if not permissions.can_edit_comment(request.user, comment):
         raise PermissionDenied
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    form = CommentForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -145,7 +147,7 @@ def comment_report(request, pk):
     comment = _visible_comment(request, pk)
     if not permissions.can_report_comment(request.user, comment):
         raise PermissionDenied
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.report_comment(
             request.user, comment, form.cleaned_data["reason"], form.cleaned_data["message"]

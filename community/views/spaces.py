@@ -89,7 +89,7 @@ def space_list(request):
 @login_required
 def space_create(request):
     _require_verified(request)
-    form = SpaceForm(request.POST or None)
+    form = SpaceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         space = services.create_space(request.user, **form.space_fields())
         messages.success(request, _("Votre espace est créé : vous en êtes le modérateur."))
@@ -136,7 +136,7 @@ def space_detail(request, slug):
 @login_required
 def space_edit(request, slug):
     space = _moderated_space(request, slug)
-    form = SpaceForm(request.POST or None, instance=space)
+    form = SpaceForm(request.POST if request.method == "POST" else None, instance=space)
     if request.method == "POST" and form.is_valid():
         services.update_space(request.user, space, **form.space_fields())
         messages.success(request, _("L'espace est à jour."))
@@ -256,7 +256,7 @@ def invitation(request, token):
     if not invitation.is_valid:
         raise Http404
     space = invitation.space
-    form = JoinRequestForm(request.POST or None)
+    form = JoinRequestForm(request.POST if request.method == "POST" else None)
     if request.user.is_authenticated and permissions.is_space_member(request.user, space):
         return redirect(space)
     if request.method == "POST":
@@ -352,7 +352,7 @@ def discussion_create(request, slug):
     space = _space_or_404(request, slug)
     if not permissions.can_post_in_space(request.user, space):
         raise PermissionDenied
-    form = DiscussionForm(request.POST or None)
+    form = DiscussionForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
