@@ -644,3 +644,72 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
                 logger.warning("No moderation workflow for project %s", live.pk)
     mark_curated(live, changed, by="holder", user=user)
     return revision
+
+
+# ---------------------------------------------------------------------------------
+# Bulk and deduplication (harvests)
+# ---------------------------------------------------------------------------------
+def upsert_projects_bulk(records, **kwargs):
+    """Create or update the pages of a stream of records in batches (see `catalogue.bulk`).
+
+    The fast path of large harvests: new pages are created in bulk and are indistinguishable
+    from pages made one by one (tree, url_path, first revision, history, indexes); unchanged
+    records cost one UPDATE per batch; the others go through `upsert_project`. Yields one
+    `BulkOutcome` per record, in order.
+    """
+    from .bulk import upsert_projects_bulk as _bulk
+
+    return _bulk(records, **kwargs)
+
+
+@transaction.atomic
+def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> ProjectPage:
+    """One project listed twice: `into` gets the provenance of `duplicate`, which is
+    unpublished (never deleted) and redirected to `into`, so its links keep working."""
+    from wagtail.contrib.redirects.models import Redirect
+
+    duplicate, into = duplicate.specific, into.specific
+    if duplicate.pk == into.pk:
+        raise ServiceError("Une fiche ne peut pas être fusionnée avec elle-même.")
+    shared = set(duplicate.sources.values_list("source_key", flat=True)) & set(
+        into.sources.values_list("source_key", flat=True)
+    )
+    if shared:
+        raise ServiceError(
+            "Les deux fiches viennent de la même source (" + ", ".join(sorted(shared)) + ") : "
+            "ce ne sont pas des doublons entre partenaires."
+        )
+    for source in duplicate.sources.all():
+        source.project = into
+        source.save(update_fields=["project"])
+    old_path = duplicate.url
+    if duplicate.live:
+        duplicate.unpublish(user=user, log_action=True)
+    if old_path:
+        Redirect.objects.update_or_create(
+            old_path=Redirect.normalise_path(old_path),
+            site=None,
+            defaults={"redirect_page": into, "is_permanent": True},
+        )
+    return into
+
+
+# ---------------------------------------------------------------------------------
+# Derived data
+# ---------------------------------------------------------------------------------
+def after_bulk_change(*, dumps: bool = True) -> dict:
+    """Refresh what is derived from all published projects after many changed at once.
+
+    The harvester (after each run), imports and bulk operations call it: it recomputes the
+    precomputed map clusters, bumps the data version (statistics and facet caches) and
+    rewrites the open-data dumps in ``MEDIA_ROOT/opendata/``. Single edits need none of
+    this: signals keep the map up to date one project at a time.
+    """
+    from . import freshness
+    from .maps.grid import rebuild_clusters
+    from .opendata import write_dumps
+
+    points = rebuild_clusters()
+    freshness.bump()
+    written = write_dumps() if dumps else {}
+    return {"map_points": points, "dumps": written}

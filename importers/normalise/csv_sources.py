@@ -495,6 +495,16 @@ def _sobi2_id(url: str) -> str:
 def _apriles_record(fixed: list[str], values: list[str]) -> ProjectRecord:
     aligned = align_apriles_values(values)
     link_data = clean_url(fixed[2]) if len(fixed) > 2 else ""
+    return apriles_record_from_fields(aligned, link_data)
+
+
+def apriles_record_from_fields(aligned: dict[str, str], link_data: str) -> ProjectRecord:
+    """A record from one Apriles entry's values by field name (as the export joined them).
+
+    Shared by the export reader and the harvester's Apriles normaliser, so both describe a
+    record the same way.
+    """
+    link_data = clean_url(link_data)
     contact = parse_contact_sheet(aligned.get("fiche contact", ""))
     summary_text = clean_multiline(aligned.get("résumé du projet", ""))
     partners = clean_text(aligned.get("partenaires du projet", ""))

@@ -1,0 +1,607 @@
+"""Bulk upsert of project pages: the fast path for harvests of thousands of records.
+
+`upsert_projects_bulk` (exposed as `catalogue.services.upsert_projects_bulk`) follows the
+same rules as `services.upsert_project` (update key, content hash, curated fields, provenance)
+and makes pages indistinguishable from pages made one by one:
+
+- new records: `Page` rows with computed treebeard paths, then the `ProjectPage` rows, codes,
+  tags, distinctions and provenance, in one transaction per batch; the parent's `numchild` is
+  bumped, `url_path` set, one first revision per page (`latest_revision` = `live_revision`),
+  the create/edit/publish log entries (page history), Wagtail's search index, the reference
+  index and the catalogue's own search index (`catalogue.search.indexer`) for the new pages;
+- unchanged records (same content hash, page live, still listed): one UPDATE per batch;
+- changed, restored or otherwise unusual records: `services.upsert_project`, one by one (the
+  normal path, with a new revision, curated fields kept, drafts respected).
+
+A batch that fails as a whole is retried record by record through `upsert_project`, so one
+bad record costs a reported error, never the batch. A process killed mid-way leaves only
+whole batches behind: the next run finds them by their key and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
+
+from . import services
+from .models import (
+    NomenclatureCode,
+    ProjectDistinction,
+    ProjectIndexPage,
+    ProjectPage,
+    ProjectSource,
+    ProjectTag,
+)
+from .records import ProjectRecord
+
+logger = logging.getLogger(__name__)
+
+# Page fields set by hand in bulk; the validators of the others run through clean_fields().
+_NOT_VALIDATED = (
+    "path",
+    "depth",
+    "numchild",
+    "url_path",
+    "slug",
+    "content_type",
+    "owner",
+    "locale",
+    "locked_by",
+    "live_revision",
+    "latest_revision",
+    "alias_of",
+    "image",
+    "page_ptr",
+    "translation_key",
+)
+
+
+@dataclass
+class BulkOutcome:
+    """What happened to one record; `index` is its rank in the input stream."""
+
+    index: int
+    record: ProjectRecord
+    action: str  # created, updated, unchanged, attached, invalid, failed
+    page_id: int | None = None
+    error: str = ""
+    kept_curated: tuple[str, ...] = ()
+
+
+@dataclass
+class _Existing:
+    source_pk: int
+    page_id: int
+    content_hash: str
+    still_listed: bool
+    live: bool
+
+
+def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def record_key(record: ProjectRecord) -> tuple[str, str]:
+    """The update key of a record within its source: its id, else its page URL."""
+    if record.source_id:
+        return ("id", record.source_id)
+    return ("url", record.source_url)
+
+
+def find_existing(
+    source_key: str, records: list[ProjectRecord]
+) -> dict[tuple[str, str], _Existing]:
+    """Provenance rows of these records under `source_key`, in one or two queries."""
+    ids = {r.source_id for r in records if r.source_id}
+    urls = {r.source_url for r in records if r.source_url}
+    found: dict[tuple[str, str], _Existing] = {}
+    if not ids and not urls:
+        return found
+    condition = Q()
+    if ids:
+        condition |= Q(source_id__in=ids)
+    if urls:
+        condition |= Q(source_url__in=urls)
+    rows = ProjectSource.objects.filter(condition, source_key=source_key).values_list(
+        "pk",
+        "project_id",
+        "source_id",
+        "source_url",
+        "content_hash",
+        "still_listed",
+        "project__live",
+    )
+    by_url: dict[str, _Existing] = {}
+    for pk, page_id, source_id, source_url, content_hash, listed, live in rows:
+        existing = _Existing(pk, page_id, content_hash, listed, live)
+        if source_id:
+            found[("id", source_id)] = existing
+        if source_url:
+            by_url.setdefault(source_url, existing)
+    # A record with an id unknown under that id may still be known by its URL (the key falls
+    # back on the canonical URL of the original page, as `services.find_project` does).
+    for record in records:
+        key = record_key(record)
+        if key not in found and record.source_url in by_url:
+            found[key] = by_url[record.source_url]
+    return found
+
+
+def upsert_projects_bulk(
+    records: Iterable[ProjectRecord],
+    *,
+    source_key: str,
+    partner=None,
+    seen_at=None,
+    batch_size: int = 500,
+    resolve_new: Callable[[ProjectRecord], int | None] | None = None,
+    image_fetcher=None,
+) -> Iterator[BulkOutcome]:
+    """Create or update the pages of a stream of records, batch by batch; yields outcomes.
+
+    `resolve_new(record)` is asked about each record its source does not know yet: it may
+    return the id of an existing page listing the same project elsewhere (a cross-source
+    duplicate), which then gets this source as an extra provenance instead of a new page.
+    Records are read lazily: memory stays flat whatever the size of the stream.
+    """
+    seen_at = seen_at or timezone.now()
+    offset = 0
+    for batch in _chunks(records, batch_size):
+        yield from _upsert_batch(
+            batch,
+            offset,
+            source_key=source_key,
+            partner=partner,
+            seen_at=seen_at,
+            resolve_new=resolve_new,
+            image_fetcher=image_fetcher,
+        )
+        offset += len(batch)
+
+
+def _upsert_batch(batch, offset, *, source_key, partner, seen_at, resolve_new, image_fetcher):
+    existing = find_existing(source_key, batch)
+    outcomes: dict[int, BulkOutcome] = {}
+    touch: list[int] = []
+    slow: list[int] = []
+    new: list[int] = []
+    attach: list[tuple[int, int]] = []
+    keys_in_batch: set[tuple[str, str]] = set()
+    for i, record in enumerate(batch):
+        key = record_key(record)
+        if not record.title.strip() or not key[1]:
+            slow.append(i)  # upsert_project gives the reason
+            continue
+        if key in keys_in_batch:
+            slow.append(i)  # a repeat: the page made for the first one will be found
+            continue
+        keys_in_batch.add(key)
+        known = existing.get(key)
+        if known is not None:
+            if known.content_hash == record.content_hash() and known.live and known.still_listed:
+                touch.append(i)
+                outcomes[i] = BulkOutcome(offset + i, record, "unchanged", known.page_id)
+            else:
+                slow.append(i)
+            continue
+        target = resolve_new(record) if resolve_new else None
+        if target:
+            attach.append((i, target))
+        else:
+            new.append(i)
+
+    if touch:
+        ProjectSource.objects.filter(
+            pk__in=[existing[record_key(batch[i])].source_pk for i in touch]
+        ).update(last_seen=seen_at, still_listed=True, missed_runs=0)
+    for i, page_id in attach:
+        try:
+            with transaction.atomic():
+                page = ProjectPage.objects.get(pk=page_id)
+                services.add_source(
+                    page, batch[i], source_key=source_key, partner=partner, seen_at=seen_at
+                )
+            outcomes[i] = BulkOutcome(offset + i, batch[i], "attached", page_id)
+        except Exception as error:  # noqa: BLE001 - reported per record
+            logger.exception("Attaching %s to page %s failed", record_key(batch[i]), page_id)
+            outcomes[i] = BulkOutcome(offset + i, batch[i], "failed", error=_reason(error))
+    if new:
+        valid, invalid, built = _validated(batch, new)
+        slow.extend(invalid)
+        if valid:
+            try:
+                with transaction.atomic():
+                    created = create_pages(
+                        [batch[i] for i in valid],
+                        source_key=source_key,
+                        partner=partner,
+                        seen_at=seen_at,
+                        image_fetcher=image_fetcher,
+                        pages=[built[i] for i in valid],
+                    )
+                for i, page_id in zip(valid, created, strict=True):
+                    outcomes[i] = BulkOutcome(offset + i, batch[i], "created", page_id)
+            except Exception:  # noqa: BLE001 - fall back on the one-by-one path
+                logger.exception("Bulk creation failed; retrying record by record")
+                slow.extend(valid)
+    for i in sorted(slow):
+        outcomes[i] = _one_by_one(
+            batch[i], offset + i, source_key, partner, seen_at, image_fetcher, resolve_new
+        )
+    return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _reason(error: Exception) -> str:
+    return (
+        str(error)
+        if isinstance(error, services.ServiceError)
+        else f"{type(error).__name__}: {error}"
+    )
+
+
+def _one_by_one(record, index, source_key, partner, seen_at, image_fetcher, resolve_new=None):
+    try:
+        if (
+            resolve_new
+            and services.find_project(source_key, record.source_id, record.source_url) is None
+        ):
+            target = resolve_new(record)
+            if target:
+                with transaction.atomic():
+                    page = ProjectPage.objects.get(pk=target)
+                    services.add_source(
+                        page, record, source_key=source_key, partner=partner, seen_at=seen_at
+                    )
+                return BulkOutcome(index, record, "attached", target)
+        result = services.upsert_project(
+            record,
+            source_key=source_key,
+            partner=partner,
+            seen_at=seen_at,
+            image_fetcher=image_fetcher,
+        )
+        return BulkOutcome(
+            index,
+            record,
+            result.action,
+            result.page.pk if result.page else None,
+            kept_curated=tuple(result.kept_curated),
+        )
+    except services.ServiceError as error:
+        return BulkOutcome(index, record, "invalid", error=str(error))
+    except Exception as error:  # noqa: BLE001 - one bad record must not stop the run
+        logger.exception("Record %s failed", record_key(record))
+        return BulkOutcome(index, record, "failed", error=_reason(error))
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation
+# ---------------------------------------------------------------------------------------------
+class _Lookups:
+    """Per-process caches: content types and nomenclature codes."""
+
+    _codes: dict[str, NomenclatureCode] | None = None
+
+    @classmethod
+    def codes(cls) -> dict[str, NomenclatureCode]:
+        if cls._codes is None:
+            cls._codes = {c.code: c for c in NomenclatureCode.objects.all()}
+        return cls._codes
+
+    @classmethod
+    def reset(cls):
+        cls._codes = None
+
+
+def _build_page(record: ProjectRecord) -> ProjectPage:
+    page = ProjectPage()
+    services._apply(page, services._record_values(record), set())
+    page.title = (page.title or record.title.strip())[:255]
+    page.draft_title = page.title
+    codes = _Lookups.codes()
+    page.codes = [codes[c] for c in dict.fromkeys(record.codes) if c in codes]
+    page.sync_location_fields()
+    # Empty in-memory child relations: serialising or indexing the page asks no query.
+    page.tagged_items = []
+    page.distinctions = []
+    page.wagtail_admin_comments = []
+    return page
+
+
+def _validated(batch, indexes) -> tuple[list[int], list[int], dict[int, ProjectPage]]:
+    """Split records into those whose page passes field validation and the others."""
+    valid, invalid, pages = [], [], {}
+    for i in indexes:
+        page = _build_page(batch[i])
+        try:
+            page.clean_fields(exclude=_NOT_VALIDATED)
+        except ValidationError:
+            invalid.append(i)  # upsert_project reports the reason in French
+            continue
+        valid.append(i)
+        pages[i] = page
+    return valid, invalid, pages
+
+
+def _slugs(index: Page, titles: list[str]) -> list[str]:
+    """Unique sibling slugs for these titles (among existing pages and each other)."""
+    bases = [slugify(t)[:70] or "projet" for t in titles]
+    siblings = Page.objects.filter(path__startswith=index.path, depth=index.depth + 1)
+    taken = set(siblings.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    looked_up: set[str] = set()
+    out = []
+    for base in bases:
+        slug = base
+        if slug in taken:
+            if base not in looked_up:
+                taken |= set(siblings.filter(slug__startswith=base).values_list("slug", flat=True))
+                looked_up.add(base)
+            n = 2
+            while f"{base}-{n}" in taken:
+                n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        out.append(slug)
+    return out
+
+
+def _next_step(index: Page) -> int:
+    last = (
+        Page.objects.filter(path__startswith=index.path, depth=index.depth + 1)
+        .order_by("-path")
+        .values_list("path", flat=True)
+        .first()
+    )
+    return Page._str2int(last[-Page.steplen :]) + 1 if last else 1
+
+
+def create_pages(
+    records: list[ProjectRecord],
+    *,
+    source_key: str,
+    partner=None,
+    seen_at=None,
+    image_fetcher=None,
+    pages: list[ProjectPage] | None = None,
+) -> list[int]:
+    """Create published project pages for new records, in bulk; returns their ids in order.
+
+    Must run inside a transaction (the caller's batch). The records are assumed valid (see
+    `_validated`) and unknown to `source_key`. `pages` are their already built pages.
+    """
+    if not records:
+        return []
+    now = timezone.now()
+    seen_at = seen_at or now
+    index_id = services.get_project_index().pk
+    # Lock the parent: concurrent creators of children would compute the same paths.
+    index = ProjectIndexPage.objects.select_for_update().get(pk=index_id)
+    page_ct = ContentType.objects.get_for_model(Page)
+    project_ct = ContentType.objects.get_for_model(ProjectPage)
+    step = _next_step(index)
+    slugs = _slugs(index, [r.title.strip() for r in records])
+
+    built = pages or [_build_page(record) for record in records]
+    pages = []
+    for offset, (record, slug, page) in enumerate(zip(records, slugs, built, strict=True)):
+        page.slug = slug
+        page.path = Page._get_path(index.path, index.depth + 1, step + offset)
+        page.depth = index.depth + 1
+        page.numchild = 0
+        page.url_path = f"{index.url_path}{slug}/"
+        page.content_type_id = project_ct.id
+        page.locale_id = index.locale_id
+        page.translation_key = uuid.uuid4()
+        page.live = True
+        page.has_unpublished_changes = False
+        page.first_published_at = page.last_published_at = now
+        page.latest_revision_created_at = now
+        if image_fetcher and record.image_url:
+            page.image = image_fetcher(record.image_url)
+        pages.append(page)
+
+    # 1. wagtailcore_page rows, then the project rows pointing at them.
+    base_fields = [f for f in Page._meta.concrete_fields if not f.primary_key]
+    bases = [Page(**{f.attname: getattr(p, f.attname) for f in base_fields}) for p in pages]
+    Page.objects.bulk_create(bases, batch_size=500)
+    for page, base in zip(pages, bases, strict=True):
+        page.id = page.page_ptr_id = base.id
+        page._state.adding = False
+        page._state.db = base._state.db
+    _insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
+    Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
+
+    # 2. Related rows, attached to the in-memory pages so their revisions hold them with pks.
+    _create_related(pages, records)
+    ProjectSource.objects.bulk_create(
+        [
+            ProjectSource(
+                project_id=page.pk,
+                source_key=source_key,
+                source_id=record.source_id,
+                source_url=record.source_url,
+                partner=partner,
+                raw_tags=record.raw_tags,
+                first_seen=seen_at,
+                last_seen=seen_at,
+                content_hash=record.content_hash(),
+            )
+            for page, record in zip(pages, records, strict=True)
+        ],
+        batch_size=500,
+    )
+
+    # 3. First revision, published; page history.
+    revisions = [
+        Revision(
+            content_type_id=project_ct.id,
+            base_content_type_id=page_ct.id,
+            object_id=str(page.pk),
+            created_at=now,
+            user=None,
+            object_str=page.title,
+            content=page.serializable_data(),
+        )
+        for page in pages
+    ]
+    Revision.objects.bulk_create(revisions, batch_size=500)
+    for page, revision in zip(pages, revisions, strict=True):
+        page.latest_revision_id = page.live_revision_id = revision.pk
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Page._meta.db_table} SET latest_revision_id = %s, live_revision_id = %s "
+            "WHERE id = %s",
+            [(page.latest_revision_id, page.live_revision_id, page.pk) for page in pages],
+        )
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(
+                content_type_id=project_ct.id,
+                page_id=page.pk,
+                label=page.title,
+                action=action,
+                data={},
+                timestamp=now,
+                revision_id=revision.pk if action != "wagtail.create" else None,
+                content_changed=True,
+            )
+            for page, revision in zip(pages, revisions, strict=True)
+            for action in ("wagtail.create", "wagtail.edit", "wagtail.publish")
+        ],
+        batch_size=1000,
+    )
+
+    # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
+    index_new_pages(pages)
+    return [page.pk for page in pages]
+
+
+def _insert_rows(model, objs, fields) -> None:
+    """INSERT rows of one concrete table (bulk_create refuses multi-table children)."""
+    fields = list(fields)
+    size = max(1, connection.ops.bulk_batch_size(fields, objs) or len(objs))
+    manager = model._base_manager
+    for chunk in _chunks(objs, min(size, 500)):
+        manager._insert(chunk, fields=fields, using=manager.db)
+
+
+def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> None:
+    from taggit.models import Tag
+
+    # Codes (the in-memory ParentalManyToMany value set by _build_page).
+    through = ProjectPage.codes.through
+    through.objects.bulk_create(
+        [
+            through(projectpage_id=page.pk, nomenclaturecode_id=code.pk)
+            for page in pages
+            for code in page.codes.all()
+        ],
+        batch_size=1000,
+    )
+    # Tags: missing Tag rows are created one by one (taggit makes their unique slugs).
+    names_per_page = [
+        list(dict.fromkeys(t.strip()[:100] for t in record.tags if t.strip())) for record in records
+    ]
+    wanted = {name for names in names_per_page for name in names}
+    tags = {t.name: t for t in Tag.objects.filter(name__in=wanted)} if wanted else {}
+    for name in sorted(wanted - set(tags)):
+        tags[name], _created = Tag.objects.get_or_create(name=name)
+    tagged: list[ProjectTag] = []
+    for page, names in zip(pages, names_per_page, strict=True):
+        items = [ProjectTag(content_object_id=page.pk, tag=tags[name]) for name in names]
+        page.tagged_items = items
+        tagged.extend(items)
+    ProjectTag.objects.bulk_create(tagged, batch_size=1000)
+    # Distinctions.
+    distinctions: list[ProjectDistinction] = []
+    for page, record in zip(pages, records, strict=True):
+        items = [
+            ProjectDistinction(
+                project_id=page.pk, name=d.name[:255], year=d.year, url=d.url, sort_order=n
+            )
+            for n, d in enumerate(record.distinctions)
+            if d.name
+        ]
+        page.distinctions = items
+        distinctions.extend(items)
+    ProjectDistinction.objects.bulk_create(distinctions, batch_size=1000)
+
+
+def index_new_pages(pages: list[ProjectPage]) -> None:
+    """Search backends, reference index and the catalogue's index, for freshly created pages."""
+    from wagtail.search.backends import get_search_backends
+
+    for backend in get_search_backends(with_auto_update=True):
+        backend.add_bulk(ProjectPage, pages)
+    if ReferenceIndex.is_indexed(ProjectPage):
+        page_ct = ContentType.objects.get_for_model(Page)
+        project_ct = ContentType.objects.get_for_model(ProjectPage)
+        rows = []
+        for page in pages:
+            for to_ct, to_id, model_path, content_path in set(
+                ReferenceIndex._extract_references_from_object(page)
+            ):
+                rows.append(
+                    ReferenceIndex(
+                        content_type_id=project_ct.id,
+                        base_content_type_id=page_ct.id,
+                        object_id=str(page.pk),
+                        to_content_type_id=to_ct,
+                        to_object_id=to_id,
+                        model_path=model_path,
+                        content_path=content_path,
+                        content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+                    )
+                )
+        ReferenceIndex.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    from .search import indexer
+
+    indexer.index_projects([page.pk for page in pages])
+
+
+def tree_problems() -> list[tuple]:
+    """Tree inconsistencies, in one query: (page id, problem) for every page whose path, depth,
+    url_path or numchild disagrees with its parent and children (treebeard's `find_problems`
+    makes two queries per page)."""
+    table = Page._meta.db_table
+    steplen = Page.steplen
+    concat = "||"
+    sql = f"""
+        SELECT c.id, 'depth' FROM {table} c WHERE LENGTH(c.path) != c.depth * {steplen}
+        UNION ALL
+        SELECT c.id, 'orphan' FROM {table} c WHERE c.depth > 1 AND NOT EXISTS (
+            SELECT 1 FROM {table} p WHERE p.path = SUBSTR(c.path, 1, LENGTH(c.path) - {steplen}))
+        UNION ALL
+        SELECT c.id, 'url_path' FROM {table} c JOIN {table} p
+            ON p.path = SUBSTR(c.path, 1, LENGTH(c.path) - {steplen})
+            WHERE c.depth > 1 AND c.url_path != p.url_path {concat} c.slug {concat} '/'
+        UNION ALL
+        SELECT p.id, 'numchild' FROM {table} p LEFT JOIN (
+            SELECT SUBSTR(path, 1, LENGTH(path) - {steplen}) AS parent_path, COUNT(*) AS n
+            FROM {table} WHERE depth > 1 GROUP BY SUBSTR(path, 1, LENGTH(path) - {steplen})
+        ) k ON k.parent_path = p.path
+            WHERE p.numchild != COALESCE(k.n, 0)
+        UNION ALL
+        SELECT MIN(c.id), 'duplicate_slug' FROM {table} c WHERE c.depth > 1
+            GROUP BY SUBSTR(c.path, 1, LENGTH(c.path) - {steplen}), c.slug HAVING COUNT(*) > 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())

@@ -1,0 +1,146 @@
+"""Cross-source deduplication: is a record new to its source already listed by another partner?
+
+Two signals, as editors would judge: the same website (registrable domain, shared hosts such as
+facebook.com or a blog platform excepted), or a similar title in the same commune. A sure match
+becomes one page listing both sources (`catalogue.services.add_source`); a doubtful one gets its
+own page and a `DuplicateCandidate` for an editor to merge or keep apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from catalogue.records import ProjectRecord
+from importers.normalise.clean import fold
+
+#: Hosts shared by unrelated projects: the same domain there says nothing.
+SHARED_HOSTS = {
+    "facebook.com", "fb.com", "twitter.com", "x.com", "linkedin.com", "instagram.com",
+    "youtube.com", "youtu.be", "google.com", "sites.google.com", "wordpress.com", "blogspot.com",
+    "blogspot.fr", "over-blog.com", "over-blog.fr", "wixsite.com", "wix.com", "jimdo.com",
+    "jimdofree.com", "e-monsite.com", "free.fr", "orange.fr", "wanadoo.fr", "gmail.com",
+    "helloasso.com", "gouv.fr", "fr.wikipedia.org", "wikipedia.org", "canalblog.com",
+    "webnode.fr", "weebly.com", "hautetfort.com", "blogs.com", "linktr.ee", "apriles.net",
+}  # fmt: skip
+STOPWORDS = {
+    "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "a", "au", "aux", "en",
+    "pour", "par", "sur", "dans", "avec", "the", "of", "projet", "association",
+}  # fmt: skip
+SURE_TITLE = 0.85  # same commune and at least this similar: the same project
+DOUBT_TITLE = 0.55  # same commune and at least this similar: ask an editor
+_DEPT_SUFFIX = re.compile(r"\s+-\s+\d{2,3}\s*$")
+
+
+@lru_cache(maxsize=1)
+def _extractor():
+    import tldextract
+
+    # The bundled public-suffix snapshot: never fetch the list from the network.
+    return tldextract.TLDExtract(suffix_list_urls=())
+
+
+def registrable_domain(url: str) -> str:
+    """``https://www.asso.example.org/page`` → ``example.org``; "" for shared hosts."""
+    if not url or url.startswith("mailto:"):
+        return ""
+    parts = _extractor()(url)
+    domain = ".".join(p for p in (parts.domain, parts.suffix) if p).lower()
+    if not parts.domain or not parts.suffix:
+        return ""
+    host = ".".join(p for p in (parts.subdomain, parts.domain, parts.suffix) if p).lower()
+    if domain in SHARED_HOSTS or host in SHARED_HOSTS or parts.suffix in ("gouv.fr",):
+        return ""
+    return domain
+
+
+def title_words(title: str) -> list[str]:
+    return [w for w in fold(_DEPT_SUFFIX.sub("", title or "")).split() if w not in STOPWORDS]
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Between 0 and 1: the best of character similarity and word containment."""
+    wa, wb = title_words(a), title_words(b)
+    if not wa or not wb:
+        return 0.0
+    ratio = SequenceMatcher(None, " ".join(wa), " ".join(wb)).ratio()
+    sa, sb = set(wa), set(wb)
+    small = min(len(sa), len(sb))
+    containment = len(sa & sb) / small if small >= 2 else 0.0
+    # Containment of a short title in a long one is a weaker sign than equality.
+    containment *= 0.9 if len(sa) != len(sb) else 1.0
+    return max(ratio, containment)
+
+
+@dataclass
+class Match:
+    page_id: int
+    score: float
+    reasons: str
+    sure: bool
+
+
+class DedupIndex:
+    """Live pages not listed by `source_key`, indexed by domain and commune (built lazily,
+    one query; memory grows with the catalogue, not with the source being harvested)."""
+
+    def __init__(self, source_key: str):
+        self.source_key = source_key
+        self.loaded = False
+        self.by_domain: dict[str, list[tuple[int, str, str]]] = {}
+        self.by_commune: dict[str, list[tuple[int, str]]] = {}
+
+    def load(self) -> None:
+        from catalogue.models import ProjectPage, ProjectSource
+
+        own = ProjectSource.objects.filter(source_key=self.source_key).values("project_id")
+        rows = (
+            ProjectPage.objects.live()
+            .exclude(pk__in=own)
+            .values_list("pk", "title", "website", "insee_code")
+            .iterator(chunk_size=2000)
+        )
+        for pk, title, website, insee in rows:
+            domain = registrable_domain(website)
+            if domain:
+                self.by_domain.setdefault(domain, []).append((pk, title, insee))
+            if insee:
+                self.by_commune.setdefault(insee, []).append((pk, title))
+        self.loaded = True
+
+    def match(self, record: ProjectRecord) -> Match | None:
+        if not self.loaded:
+            self.load()
+        best: Match | None = None
+        domain = registrable_domain(record.website)
+        for pk, title, insee in self.by_domain.get(domain, ()) if domain else ():
+            similarity = title_similarity(record.title, title)
+            same_place = bool(record.insee_code) and record.insee_code == insee
+            sure = similarity >= 0.4 or same_place
+            reasons = "même site web (" + domain + ")"
+            if same_place:
+                reasons += ", même commune"
+            score = max(similarity, 0.9 if sure else 0.6)
+            candidate = Match(pk, round(score, 3), reasons, sure)
+            best = _better(best, candidate)
+        if record.insee_code:
+            for pk, title in self.by_commune.get(record.insee_code, ()):
+                similarity = title_similarity(record.title, title)
+                if similarity < DOUBT_TITLE:
+                    continue
+                candidate = Match(
+                    pk,
+                    round(similarity, 3),
+                    f"titres proches ({similarity:.0%}), même commune",
+                    similarity >= SURE_TITLE,
+                )
+                best = _better(best, candidate)
+        return best
+
+
+def _better(a: Match | None, b: Match) -> Match:
+    if a is None:
+        return b
+    return max(a, b, key=lambda m: (m.sure, m.score))

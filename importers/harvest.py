@@ -1,0 +1,291 @@
+"""Running one source: a `HarvestRun` record, the crawl, the pipeline, the verdict.
+
+`run_source` crawls in the current process (once per process: the Twisted reactor cannot
+restart); `manage.py harvest NAME` calls it, and the django-q2 task spawns that command in a
+subprocess. After a complete run, records absent from the source count a miss (several
+consecutive misses: "no longer listed", labelled or unpublished, never deleted). A run that
+suddenly extracts far fewer items than usual, or whose selectors stop matching, flags the
+source "needs attention": a partner's redesign never fails silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+from datetime import timedelta
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from catalogue import services
+from catalogue.models import ProjectSource
+from importers.crawl import diagnostics as diag
+from importers.crawl.config import ConfigError
+from importers.models import HarvestError, HarvestRun, Source
+from importers.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+#: A run extracting less than this share of the usual count needs a look.
+DROP_RATIO = 0.5
+STALE_AFTER = timedelta(hours=6)
+QUIET_LOGGERS = (
+    "scrapy.statscollectors",
+    "scrapy.core.engine",
+    "scrapy.middleware",
+    "scrapy.extensions.logstats",
+    "scrapy.extensions.telnet",
+    "scrapy.crawler",
+    "scrapy.utils.log",
+    "scrapy.addons",
+    "scrapy.core.scraper",
+    "scrapy.downloadermiddlewares.robotstxt",
+)
+
+
+class HarvestBusy(Exception):
+    """Another run of the same source is still going."""
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_stale_runs(source: Source) -> int:
+    """Runs left "running" by a killed process become "interrupted" (their pages are whole)."""
+    closed = 0
+    now = timezone.now()
+    for run in source.runs.filter(status=HarvestRun.Status.RUNNING):
+        last = run.heartbeat or run.started_at
+        if run.pid == os.getpid():
+            continue
+        if _alive(run.pid) and now - last < STALE_AFTER:
+            raise HarvestBusy(
+                f"Une collecte de « {source.name} » est déjà en cours (pid {run.pid})."
+            )
+        run.status = HarvestRun.Status.INTERRUPTED
+        run.finished_at = last
+        run.message = (
+            "Collecte interrompue (processus arrêté) : les fiches déjà écrites sont complètes, "
+            "la collecte suivante reprend."
+        )
+        run.save(update_fields=["status", "finished_at", "message"])
+        closed += 1
+    return closed
+
+
+def usual_count(source: Source, exclude: HarvestRun | None = None) -> float | None:
+    """Median number of items of the last complete runs (None without history)."""
+    runs = source.runs.filter(complete=True, dry_run=False)
+    if exclude is not None:
+        runs = runs.exclude(pk=exclude.pk)
+    counts = list(runs.order_by("-started_at").values_list("seen", flat=True)[:5])
+    return statistics.median(counts) if counts else None
+
+
+def run_source(
+    source: Source,
+    *,
+    limit: int | None = None,
+    dry_run: bool = False,
+    trigger: str = HarvestRun.Trigger.COMMAND,
+    progress=None,
+    settings_overrides: dict | None = None,
+    batch_size: int = 200,
+) -> HarvestRun:
+    close_stale_runs(source)
+    run = HarvestRun.objects.create(
+        source=source,
+        pid=os.getpid(),
+        trigger=trigger,
+        dry_run=dry_run,
+        item_limit=limit or None,
+        heartbeat=timezone.now(),
+    )
+    try:
+        config = source.build_config()
+    except ConfigError as error:
+        return _finish_failed(source, run, "Configuration invalide : " + " ; ".join(error.messages))
+
+    from importers.crawl.runner import crawl
+
+    pipeline = Pipeline(source, run, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    # Development and tests may relax politeness against their own local servers.
+    overrides = json.loads(os.environ.get("HARVEST_SCRAPY_OVERRIDES") or "{}")
+    overrides.update(settings_overrides or {})
+    # Scrapy sets its loggers to DEBUG when it starts; its children keep an explicit level.
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        result = crawl(
+            config,
+            limit=limit,
+            on_item=pipeline.on_item,
+            on_error=pipeline.on_error,
+            settings_overrides=overrides,
+        )
+        close_old_connections()  # the consumer thread's connection is not ours
+        pipeline.close()
+    except Exception as error:  # noqa: BLE001 - the run record says what happened
+        logger.exception("Harvest of %s crashed", source.name)
+        try:
+            pipeline.flush()
+        except Exception:  # noqa: BLE001
+            logger.exception("Could not save the last batch of %s", source.name)
+        return _finish_failed(source, run, f"Erreur inattendue : {error!r}", pipeline)
+    return finish(source, run, pipeline, result, limit=limit)
+
+
+def _finish_failed(source, run, message, pipeline=None) -> HarvestRun:
+    if pipeline is not None:
+        for name, value in pipeline.run_counts().items():
+            setattr(run, name, value)
+    run.status = HarvestRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.message = message
+    run.needs_attention = True
+    run.attention_reasons = [message]
+    run.save()
+    HarvestError.objects.create(run=run, kind="run", reason=message)
+    Source.objects.filter(pk=source.pk).update(needs_attention=True, attention_reason=message)
+    return run
+
+
+def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit=None):
+    collector = result.collector
+    field_names = result.field_names()
+    never = collector.never_matched(field_names)
+    # A list page (or API page, feed, file) that could not be read: absences mean nothing.
+    list_failures = [
+        e
+        for e in collector.errors
+        if e.severity == "error" and (e.kind == diag.SELECTOR or e.position is None)
+    ]
+    lim = result.config.limits
+    cut_short = bool(
+        limit
+        or (lim.max_items and result.delivered >= lim.max_items)
+        or (lim.max_pages and len(collector.list_pages) >= lim.max_pages)
+    )
+    complete = (
+        not run.dry_run
+        and not cut_short
+        and result.finish_reason == "finished"
+        and not list_failures
+        and not never
+        and pipeline.counts["seen"] > 0
+    )
+    for name, value in pipeline.run_counts().items():
+        setattr(run, name, value)
+
+    reasons: list[str] = []
+    selector_errors = [
+        e for e in collector.errors if e.kind == diag.SELECTOR and e.severity == "error"
+    ]
+    if selector_errors:
+        pages = sorted({e.url for e in selector_errors if e.url})
+        reasons.append(
+            f"Sélecteurs sans résultat sur {len(pages) or len(selector_errors)} page(s) : "
+            + "; ".join(e.reason for e in selector_errors[:3])
+        )
+    if never:
+        reasons.append(
+            "Sélecteurs qui n'ont rien trouvé de toute la collecte : " + ", ".join(never)
+        )
+    usual = usual_count(source, exclude=run)
+    if usual and not limit and not run.dry_run and pipeline.counts["seen"] < DROP_RATIO * usual:
+        reasons.append(
+            f"Beaucoup moins de fiches que d'habitude : {pipeline.counts['seen']} au lieu "
+            f"d'environ {usual:g}."
+        )
+    if pipeline.counts["seen"] == 0:
+        reasons.append("Aucune fiche extraite.")
+
+    if complete:
+        seen = set(
+            ProjectSource.objects.filter(
+                source_key=source.name, last_seen__gte=run.started_at
+            ).values_list("pk", flat=True)
+        )
+        run.unlisted = services.mark_unlisted(
+            source.name,
+            seen,
+            threshold=source.unlisted_after,
+            unpublish=source.unpublish_unlisted,
+        )
+    run.complete = complete
+    run.needs_attention = bool(reasons)
+    run.attention_reasons = reasons
+    errors = pipeline.error_count
+    if pipeline.counts["seen"] == 0 and (errors or reasons):
+        run.status = HarvestRun.Status.FAILED
+    elif errors or reasons:
+        run.status = HarvestRun.Status.PARTIAL
+    else:
+        run.status = HarvestRun.Status.SUCCESS
+    run.diagnostics = {
+        "finish_reason": result.finish_reason,
+        "delivered": result.delivered,
+        "summary": _json(collector.summary(field_names)),
+        "list_pages": len(collector.list_pages),
+        "info": _json(collector.info),
+        "geocoder": {
+            "ban_queries": pipeline.geocoder.ban_queries,
+            "cache_hits": pipeline.geocoder.cache_hits,
+        },
+        "unknown_tags": len(pipeline.recoder.unknown),
+    }
+    run.message = _message(run, errors)
+    run.finished_at = timezone.now()
+    run.heartbeat = run.finished_at
+    run.save()
+    if not run.dry_run:
+        Source.objects.filter(pk=source.pk).update(
+            needs_attention=bool(reasons), attention_reason="\n".join(reasons)
+        )
+        after_bulk_change()
+    return run
+
+
+def _json(value):
+    from importers.crawl.runner import _json_safe
+
+    return _json_safe(value)
+
+
+def _message(run: HarvestRun, errors: int) -> str:
+    parts = [run.counts_line()]
+    if errors:
+        parts.append(f"{errors} erreur(s) ou avertissement(s)")
+    if run.dry_run:
+        parts.append("essai à blanc : rien n'a été écrit")
+    elif not run.complete:
+        parts.append("collecte partielle : les absences ne comptent pas")
+    return " ; ".join(parts)
+
+
+def after_bulk_change() -> None:
+    """Let the catalogue refresh what depends on many pages at once (map clusters, open-data
+    dumps) through its hook when it has one."""
+    hook = getattr(services, "after_bulk_change", None)
+    try:
+        if hook is not None:
+            hook()
+            return
+        from catalogue import freshness
+        from catalogue.maps import grid
+
+        grid.rebuild_clusters()
+        freshness.bump()
+    except Exception:  # noqa: BLE001 - the harvest itself succeeded
+        logger.exception("Refreshing the catalogue after a harvest failed")

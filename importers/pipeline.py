@@ -1,0 +1,273 @@
+"""The per-item pipeline of a harvest: validate → clean → recode → geocode → deduplicate →
+upsert (through `catalogue.services`) → record.
+
+Items arrive from the crawl's consumer thread (never the reactor's), are normalised one by one
+and written in batches through `services.upsert_projects_bulk`: new pages in bulk, unchanged
+ones with one UPDATE, the others one by one with their own transaction. A batch is flushed
+when full or every few seconds, so a run killed mid-way loses at most one unwritten batch and
+leaves every page consistent; the next run finds what was written by its key and goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalogue import services
+from catalogue.bulk import find_existing, record_key
+from importers.crawl import diagnostics as diag
+from importers.dedup import DedupIndex, Match
+from importers.geocode import Geocoder
+from importers.models import DuplicateCandidate, HarvestError, HarvestRun
+from importers.normalise.items import Outcome, get_normaliser
+from importers.recoding import Recoder
+
+logger = logging.getLogger(__name__)
+
+#: Crawl errors that cost an item (the page of one record could not be read).
+ITEM_FAILURES = {
+    diag.HTTP,
+    diag.TIMEOUT,
+    diag.DNS,
+    diag.CONNECTION,
+    diag.REDIRECT_LOOP,
+    diag.PARSE,
+    diag.FORMAT,
+    diag.ROBOTS,
+    diag.CONSUMER,
+}
+MAX_ERRORS = 5000  # per run: beyond, only counted
+
+
+@dataclass
+class PreparedItem:
+    outcome: Outcome
+    unknown_tags: list[str]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        source,
+        run: HarvestRun | None = None,
+        *,
+        dry_run: bool = False,
+        batch_size: int = 200,
+        flush_seconds: float = 5.0,
+        progress=None,
+        geocoder: Geocoder | None = None,
+    ):
+        self.source = source
+        self.run = run
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.progress = progress
+        self.source_key = source.name
+        self.partner = source.partner
+        self.seen_at = run.started_at if run is not None else timezone.now()
+        self.normaliser = get_normaliser(source.normaliser, source.name)
+        self.recoder = Recoder(source)
+        self.geocoder = geocoder or Geocoder()
+        self.dedup = DedupIndex(source.name)
+        self.pending: list[Outcome] = []
+        self.errors: list[HarvestError] = []
+        self.error_count = 0
+        self.counts: Counter = Counter()
+        self.flushed: Counter = Counter()
+        self.doubtful: dict[tuple[str, str], Match] = {}
+        self.candidates: list[DuplicateCandidate] = []
+        self.item_errors: Counter = Counter()
+        self.last_flush = time.monotonic()
+
+    # -- input ------------------------------------------------------------------------------
+    def on_item(self, item: dict) -> None:
+        for outcome in self.normaliser.feed(item):
+            self.accept(outcome)
+        if len(self.pending) >= self.batch_size or (
+            self.pending and time.monotonic() - self.last_flush >= self.flush_seconds
+        ):
+            self.flush()
+
+    def on_error(self, error) -> None:
+        """A crawl error (CrawlError): recorded; one that cost a record counts as failed."""
+        if error.severity == "error" and error.kind in ITEM_FAILURES:
+            self.counts["failed"] += 1
+        self.item_errors[error.kind] += 1
+        self.add_error(
+            kind=error.kind,
+            severity=error.severity,
+            url=error.url or "",
+            list_url=error.list_url or "",
+            position=error.position,
+            reason=error.reason,
+        )
+
+    def accept(self, outcome: Outcome) -> None:
+        self.counts["seen"] += 1
+        if outcome.record is None:
+            self.counts["invalid"] += 1
+            self.add_error(
+                kind="invalid",
+                url=outcome.url,
+                list_url=outcome.list_url,
+                position=outcome.position,
+                title=outcome.title,
+                reason=outcome.reason,
+            )
+            self._advance(1)
+            return
+        self.prepare(outcome)
+        self.pending.append(outcome)
+
+    def prepare(self, outcome: Outcome) -> None:
+        """Recode the source's tags with the editable rules, then geolocate."""
+        record = outcome.record
+        if record.raw_tags and self.recoder.rules:
+            codes, _unknown = self.recoder.recode(record.raw_tags, outcome.url)
+            record.codes = codes
+        elif record.raw_tags:
+            self.recoder.recode(record.raw_tags, outcome.url)  # all unknown: listed for editors
+        self.geocoder.geocode(record)
+
+    def add_error(
+        self, *, kind, reason, url="", list_url="", position=None, title="", severity="error"
+    ):
+        self.error_count += 1
+        if len(self.errors) + self.flushed["errors"] >= MAX_ERRORS:
+            return
+        self.errors.append(
+            HarvestError(
+                run=self.run,
+                kind=kind[:20],
+                severity=severity,
+                url=(url or "")[:1000],
+                list_url=(list_url or "")[:1000],
+                position=position,
+                title=(title or "")[:255],
+                reason=reason,
+            )
+        )
+
+    # -- output -----------------------------------------------------------------------------
+    def resolve_new(self, record) -> int | None:
+        match = self.dedup.match(record)
+        if match is None:
+            return None
+        if match.sure:
+            return match.page_id
+        self.doubtful[record_key(record)] = match
+        return None
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
+        if batch:
+            if self.dry_run:
+                self._classify(batch)
+            else:
+                self._write(batch)
+        self._save_progress()
+
+    def _write(self, batch: list[Outcome]) -> None:
+        records = [o.record for o in batch]
+        outcomes = services.upsert_projects_bulk(
+            records,
+            source_key=self.source_key,
+            partner=self.partner,
+            seen_at=self.seen_at,
+            batch_size=len(records),
+            resolve_new=self.resolve_new,
+        )
+        for result in outcomes:
+            item = batch[result.index]
+            action = result.action
+            if action == "attached":
+                self.counts["merged"] += 1
+                self.counts["updated"] += 1
+            elif action in ("created", "updated", "unchanged"):
+                self.counts[action] += 1
+            else:
+                self.counts[action] += 1
+                self.add_error(
+                    kind=action,
+                    url=item.url,
+                    list_url=item.list_url,
+                    position=item.position,
+                    title=item.record.title,
+                    reason=result.error,
+                )
+            if action == "created":
+                match = self.doubtful.pop(record_key(item.record), None)
+                if match is not None:
+                    self.candidates.append(
+                        DuplicateCandidate(
+                            project_id=result.page_id,
+                            existing_id=match.page_id,
+                            source=self.source,
+                            score=match.score,
+                            reasons=match.reasons[:255],
+                        )
+                    )
+        self._advance(len(batch))
+
+    def _classify(self, batch: list[Outcome]) -> None:
+        """Dry run: what a real run would do, nothing written."""
+        records = [o.record for o in batch]
+        existing = find_existing(self.source_key, records)
+        for record in records:
+            known = existing.get(record_key(record))
+            if known is None:
+                match = self.dedup.match(record)
+                self.counts["merged" if match and match.sure else "created"] += 1
+                if match and not match.sure:
+                    self.counts["queued"] += 1
+            elif known.content_hash == record.content_hash() and known.live and known.still_listed:
+                self.counts["unchanged"] += 1
+            else:
+                self.counts["updated"] += 1
+        self._advance(len(batch))
+
+    def _advance(self, n: int) -> None:
+        if self.progress is not None:
+            self.progress.advance(n)
+
+    def _save_progress(self) -> None:
+        """Errors, duplicate candidates and counters so far (visible while the run goes on)."""
+        if self.run is None:
+            return
+        with transaction.atomic():
+            if self.errors:
+                HarvestError.objects.bulk_create(self.errors, batch_size=500)
+                self.flushed["errors"] += len(self.errors)
+                self.errors = []
+            if self.candidates and not self.dry_run:
+                DuplicateCandidate.objects.bulk_create(
+                    self.candidates, batch_size=500, ignore_conflicts=True
+                )
+                self.counts["queued"] += len(self.candidates)
+                self.candidates = []
+            HarvestRun.objects.filter(pk=self.run.pk).update(
+                heartbeat=timezone.now(), **self.run_counts()
+            )
+
+    def run_counts(self) -> dict[str, int]:
+        names = ("seen", "created", "updated", "unchanged", "invalid", "failed", "merged", "queued")
+        return {name: self.counts[name] for name in names}
+
+    def close(self) -> None:
+        for outcome in self.normaliser.close():
+            self.accept(outcome)
+        self.flush()
+        if not self.dry_run:
+            self.recoder.save_unknown()
+
+
+def bump(run: HarvestRun, **counts) -> None:
+    HarvestRun.objects.filter(pk=run.pk).update(**{k: F(k) + v for k, v in counts.items()})
