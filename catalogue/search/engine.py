@@ -460,7 +460,9 @@ def execute(
 
 
 def suggestions(query: SearchQuery, limit: int = 3) -> list[dict]:
-    """Filters whose removal brings results back, the narrowest (most rewarding) first."""
+    """Ways out of an empty result: removing one filter (best first); when no single removal
+    is enough, removing the narrowest filters (those matching fewest projects) one by one
+    until something matches."""
     candidates = []
     if query.text:
         candidates.append(("q", None, f"« {query.text} »"))
@@ -480,5 +482,37 @@ def suggestions(query: SearchQuery, limit: int = 3) -> list[dict]:
             found.append(
                 {"facet": facet, "value": value, "label": label, "count": n, "query": relaxed}
             )
-    found.sort(key=lambda s: -s["count"])
-    return found[:limit]
+    if found or len(candidates) < 2:
+        found.sort(key=lambda s: -s["count"])
+        return found[:limit]
+
+    def alone(candidate):
+        facet, value, _label = candidate
+        only = query.without("q").without("commune").without("bbox")
+        only = only.replace(filters={})
+        if facet == "q":
+            only = only.replace(text=query.text)
+        elif facet == "commune":
+            only = only.replace(commune=query.commune, radius_km=query.radius_km)
+        elif facet == "bbox":
+            only = only.replace(bbox=query.bbox)
+        else:
+            only = only.with_value(facet, value)
+        return _filtered(only).count()
+
+    relaxed, removed = query, []
+    for facet, value, label in sorted(candidates, key=alone):
+        relaxed = relaxed.without(facet, value)
+        removed.append(label)
+        n = _filtered(relaxed).count()
+        if n:
+            return [
+                {
+                    "facet": facet,
+                    "value": value,
+                    "label": " et ".join(removed),
+                    "count": n,
+                    "query": relaxed,
+                }
+            ]
+    return []

@@ -29,13 +29,27 @@ def _page_moved(sender, instance, **kwargs):
         indexer.index_descendants(page)
 
 
+def _cascaded(sender, kwargs) -> bool:
+    """A delete cascading from another model's deletion (e.g. a page being deleted): the
+    page's own deletion handles the index; re-indexing it now would leave orphan rows."""
+    origin = kwargs.get("origin")
+    if origin is None or "created" in kwargs:
+        return False
+    model = getattr(origin, "model", None) or type(origin)
+    return not issubclass(model, sender)
+
+
 def _restriction_changed(sender, instance, **kwargs):
+    if _cascaded(sender, kwargs):
+        return
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
         indexer.index_descendants(page)
 
 
 def _source_changed(sender, instance, **kwargs):
+    if _cascaded(sender, kwargs):
+        return
     if instance.project_id:
         indexer.index_project(instance.project_id)
 

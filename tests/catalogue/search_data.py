@@ -19,6 +19,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+# Records per source loaded for the tests: enough for every facet to have several values,
+# few enough to keep the suite fast (upsert_project publishes a Wagtail page per record).
+RECORDS_PER_SOURCE = 100
 FFE_SOURCE = "La France s'engage"
 APRILES_SOURCE = "Apriles"
 
@@ -99,7 +102,7 @@ def real_catalogue(django_db_setup, django_db_blocker):
         try:
             cache.clear()
             with override_settings(WAGTAILSEARCH_BACKENDS=backends):
-                loaded = load_real_catalogue()
+                loaded = load_real_catalogue(limit=RECORDS_PER_SOURCE)
             yield loaded
         finally:
             transaction.set_rollback(True)
