@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock as WagtailImageBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 
 class CaptionedImageBlock(blocks.StructBlock):
@@ -90,6 +91,153 @@ class DossierBlock(blocks.StructBlock):
         label = _("Dossier thématique")
 
 
+# --- Map and statistics blocks (presets shared with the search) ------------------------------
+def _region_choices():
+    from .geography import REGIONS
+
+    return sorted(((code, name) for code, name in REGIONS.items()), key=lambda c: c[1])
+
+
+def _department_choices():
+    from .geography import DEPARTMENTS
+
+    return [(code, f"{d.name} ({code})") for code, d in sorted(DEPARTMENTS.items())]
+
+
+STATS_CHART_CHOICES = [
+    ("domaine", _("Par domaine")),
+    ("public", _("Par public")),
+    ("region", _("Par région")),
+    ("departement", _("Par département")),
+    ("carte", _("Carte par département")),
+    ("partenaire", _("Par partenaire source")),
+    ("annee", _("Par année de lancement")),
+]
+
+
+class ProjectFiltersBlock(blocks.StructBlock):
+    """Filters an editor fixes on a block (the search's presets): theme, territory, partner."""
+
+    groups = blocks.ListBlock(
+        SnippetChooserBlock("catalogue.TaxonomyGroup", label=_("thématique")),
+        label=_("thématiques (Domaines, Publics, Méthodes)"),
+        required=False,
+        default=[],
+    )
+    codes = blocks.ListBlock(
+        SnippetChooserBlock("catalogue.NomenclatureCode", label=_("code")),
+        label=_("codes de la nomenclature"),
+        required=False,
+        default=[],
+    )
+    regions = blocks.MultipleChoiceBlock(
+        choices=_region_choices, label=_("régions"), required=False
+    )
+    departments = blocks.MultipleChoiceBlock(
+        choices=_department_choices, label=_("départements"), required=False
+    )
+    partners = blocks.ListBlock(
+        blocks.PageChooserBlock(page_type="catalogue.PartnerPage", label=_("partenaire")),
+        label=_("partenaires sources"),
+        required=False,
+        default=[],
+    )
+    featured_only = blocks.BooleanBlock(label=_("coups de cœur seulement"), required=False)
+
+    class Meta:
+        icon = "filter"
+        label = _("Filtres fixés")
+
+    @staticmethod
+    def presets(value) -> dict[str, list[str]]:
+        """The filters as search parameters (facet -> values)."""
+        from .search.query import TAXONOMY_FACETS
+
+        if not value:
+            return {}
+        facet_of_family = {family: facet for facet, family in TAXONOMY_FACETS.items()}
+        presets: dict[str, list[str]] = {}
+        for group in value.get("groups") or []:
+            facet = facet_of_family.get(getattr(group, "family", None))
+            if facet:
+                presets.setdefault(facet, []).append(group.slug)
+        codes = [code.code for code in value.get("codes") or [] if code]
+        if codes:
+            presets["code"] = codes
+        if value.get("regions"):
+            presets["region"] = list(value["regions"])
+        if value.get("departments"):
+            presets["departement"] = list(value["departments"])
+        partners = [p.slug for p in value.get("partners") or [] if p]
+        if partners:
+            presets["partenaire"] = partners
+        if value.get("featured_only"):
+            presets["coup_de_coeur"] = ["1"]
+        return presets
+
+
+class MapBlock(blocks.StructBlock):
+    """A map of the projects matching the editor's filters (several per page are independent)."""
+
+    title = blocks.CharBlock(label=_("titre"), required=False)
+    filters = ProjectFiltersBlock(label=_("filtres fixés"))
+    height = blocks.ChoiceBlock(
+        choices=[("small", _("petite")), ("", _("moyenne")), ("large", _("grande"))],
+        default="",
+        required=False,
+        label=_("hauteur"),
+    )
+
+    class Meta:
+        icon = "site"
+        template = "catalogue/blocks/map_block.html"
+        label = _("Carte des projets")
+
+    def get_context(self, value, parent_context=None):
+        from urllib.parse import urlencode
+
+        from .maps.views import list_url
+
+        context = super().get_context(value, parent_context=parent_context)
+        presets = ProjectFiltersBlock.presets(value.get("filters"))
+        context["map_params"] = urlencode(presets, doseq=True)
+        context["list_url"] = list_url()
+        return context
+
+
+class StatsBlock(blocks.StructBlock):
+    """Statistics charts (SVG with their tables), optionally restricted by fixed filters."""
+
+    title = blocks.CharBlock(label=_("titre"), required=False)
+    charts = blocks.MultipleChoiceBlock(
+        choices=STATS_CHART_CHOICES,
+        default=["domaine", "region"],
+        label=_("graphiques"),
+    )
+    filters = ProjectFiltersBlock(label=_("filtres fixés"))
+
+    class Meta:
+        icon = "table"
+        template = "catalogue/blocks/stats_block.html"
+        label = _("Statistiques")
+
+    def get_context(self, value, parent_context=None):
+        import uuid
+
+        from .search.query import SearchQuery
+        from .stats import statistics
+        from .stats.views import chart_items
+
+        context = super().get_context(value, parent_context=parent_context)
+        presets = ProjectFiltersBlock.presets(value.get("filters"))
+        query = SearchQuery.from_params({}, presets=presets) if presets else None
+        stats = statistics(query)
+        names = value.get("charts") or [name for name, _label in STATS_CHART_CHOICES]
+        context["stats_items"] = chart_items(stats, names, prefix=f"stats-{uuid.uuid4().hex[:8]}")
+        context["total"] = next(iter(stats.values())).total if stats else 0
+        return context
+
+
 class BaseStreamBlock(blocks.StreamBlock):
     """The blocks every editorial page offers."""
 
@@ -108,3 +256,5 @@ class BaseStreamBlock(blocks.StreamBlock):
     call_to_action = CallToActionBlock()
     project_cards = ProjectCardsBlock()
     dossier = DossierBlock()
+    map = MapBlock()
+    statistics = StatsBlock()

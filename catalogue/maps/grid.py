@@ -20,7 +20,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Avg, Count, F, Min
 
 CELL_PX = 60
@@ -234,14 +234,13 @@ def precomputed_cells(bbox: BBox, zoom: int) -> list[tuple[float, float, int, in
     return [(slat / n, slng / n, n, sample) for n, slat, slng, sample in rows if n > 0]
 
 
-def precomputed_points(bbox: BBox) -> list[tuple[int, float, float]]:
+def precomputed_points(bbox: BBox, limit: int | None = None) -> list[tuple[int, float, float]]:
     from ..models import MapPoint
 
-    return list(
-        MapPoint.objects.filter(
-            lat__gte=bbox.south, lat__lte=bbox.north, lng__gte=bbox.west, lng__lte=bbox.east
-        ).values_list("project_id", "lat", "lng")
-    )
+    rows = MapPoint.objects.filter(
+        lat__gte=bbox.south, lat__lte=bbox.north, lng__gte=bbox.west, lng__lte=bbox.east
+    ).values_list("project_id", "lat", "lng")
+    return list(rows[:limit] if limit else rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,8 +290,9 @@ def in_bbox(queryset, bbox: BBox, *, lat="lat", lng="lng"):
     )
 
 
-def grid_points(queryset, bbox: BBox, *, lat="lat", lng="lng", pk="pk"):
-    return list(in_bbox(queryset, bbox, lat=lat, lng=lng).order_by().values_list(pk, lat, lng))
+def grid_points(queryset, bbox: BBox, *, lat="lat", lng="lng", pk="pk", limit=None):
+    rows = in_bbox(queryset, bbox, lat=lat, lng=lng).order_by().values_list(pk, lat, lng)
+    return list(rows[:limit] if limit else rows)
 
 
 def naive_group(points, zoom: int) -> dict:
@@ -301,7 +301,3 @@ def naive_group(points, zoom: int) -> dict:
     for _pk, lat, lng in points:
         groups[cell_of(lat, lng, zoom)] += 1
     return dict(groups)
-
-
-def vendor() -> str:
-    return connection.vendor

@@ -1,6 +1,5 @@
 """Keep the precomputed map (and the data version) in step with page changes."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished
@@ -19,11 +18,8 @@ def _project_changed(sender, instance, **kwargs):
 
 
 def _restrictions_changed(sender, instance, **kwargs):
-    # Rare (a whole section made private or public again): recount everything once committed.
-    transaction.on_commit(_rebuild)
-
-
-def _rebuild():
+    # Rare (a whole section made private or public again): recount everything, at once, so
+    # that no private project stays on the map even for a moment.
     grid.rebuild_clusters()
     freshness.bump()
 

@@ -1,0 +1,83 @@
+"""Per-IP rate limiting for the open-data API, on Django's cache (fixed windows).
+
+Settings: ``API_RATE_LIMIT`` (e.g. ``"120/60"``: 120 requests per 60 seconds per client IP; empty
+or ``"0"`` disables it), ``API_MAP_RATE_LIMIT`` for the map endpoint (a map asks again on every
+move), and ``API_RATE_LIMIT_TRUST_FORWARDED`` to read the client IP from X-Forwarded-For behind
+a reverse proxy. A real shared cache (Redis) makes the limit global across processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+
+
+def parse_rate(value) -> tuple[int, int] | None:
+    if not value or str(value).strip() in ("0", ""):
+        return None
+    if isinstance(value, tuple | list):
+        requests, seconds = value
+    else:
+        requests, _, seconds = str(value).partition("/")
+        seconds = seconds or "60"
+    requests, seconds = int(requests), int(seconds)
+    if requests <= 0 or seconds <= 0:
+        return None
+    return requests, seconds
+
+
+def client_ip(request) -> str:
+    if getattr(settings, "API_RATE_LIMIT_TRUST_FORWARDED", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def check(request, scope: str, rate) -> int:
+    """0 when the request may proceed, else the seconds to wait."""
+    limit = parse_rate(rate)
+    if limit is None:
+        return 0
+    requests, seconds = limit
+    now = time.time()
+    window = int(now // seconds)
+    key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
+    cache.add(key, 0, seconds + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, seconds + 1)
+        count = 1
+    if count > requests:
+        return max(1, math.ceil((window + 1) * seconds - now))
+    return 0
+
+
+def rate_limited(scope: str, setting: str = "API_RATE_LIMIT"):
+    """Answer 429 with Retry-After once a client IP passes the configured rate."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            wait = check(request, scope, getattr(settings, setting, None))
+            if wait:
+                response = JsonResponse(
+                    {
+                        "detail": "Trop de requêtes : réessayez dans quelques secondes.",
+                        "retry_after": wait,
+                    },
+                    status=429,
+                )
+                response["Retry-After"] = str(wait)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,315 @@
+"""Open-data records: one flat-ish dict per project, the same for the API, exports and dumps.
+
+Records are built from a handful of `values()` queries per batch of ids (scalars, codes, tags,
+sources), never from page instances: a full dump of 100,000 projects stays a few seconds.
+Only published, public projects are ever serialised, whatever ids the caller passes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from wagtail.models import Site
+
+LICENCE = "Licence Ouverte 2.0"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LIST_SEPARATOR = " | "
+BATCH = 1000
+
+SCALARS = (
+    "pk",
+    "url_path",
+    "title",
+    "summary",
+    "structure_name",
+    "structure_kind",
+    "stage",
+    "scale",
+    "start_year",
+    "website",
+    "address",
+    "postal_code",
+    "city",
+    "insee_code",
+    "department_code",
+    "department_name",
+    "region_code",
+    "region_name",
+    "latitude",
+    "longitude",
+    "coup_de_coeur",
+    "first_published_at",
+    "last_published_at",
+)
+
+# Public field names, in output order (CSV columns follow it; lists are joined there).
+FIELDS = (
+    "id",
+    "url",
+    "title",
+    "summary",
+    "structure",
+    "kind",
+    "stage",
+    "scale",
+    "start_year",
+    "website",
+    "address",
+    "postal_code",
+    "city",
+    "insee",
+    "department",
+    "department_name",
+    "region",
+    "region_name",
+    "lat",
+    "lng",
+    "codes",
+    "groups",
+    "tags",
+    "coup_de_coeur",
+    "sources",
+    "first_published_at",
+    "last_published_at",
+    "licence",
+    "licence_url",
+)
+
+# What each field means (the OpenAPI schema and the /api/ page show these).
+FIELD_DOCS = {
+    "id": "Identifiant stable de la fiche sur Carrefour.",
+    "url": "Adresse de la fiche sur Carrefour.",
+    "title": "Nom du projet.",
+    "summary": "Résumé en texte brut.",
+    "structure": "Structure porteuse.",
+    "kind": "Type de structure (valeurs du paramètre `structure`).",
+    "stage": "Stade du projet (valeurs du paramètre `stade`).",
+    "scale": "Échelle territoriale (valeurs du paramètre `echelle`).",
+    "start_year": "Année de lancement.",
+    "website": "Site du projet.",
+    "address": "Adresse.",
+    "postal_code": "Code postal.",
+    "city": "Commune.",
+    "insee": "Code commune INSEE.",
+    "department": "Code du département.",
+    "department_name": "Nom du département.",
+    "region": "Code INSEE de la région.",
+    "region_name": "Nom de la région.",
+    "lat": "Latitude (WGS 84).",
+    "lng": "Longitude (WGS 84).",
+    "codes": "Codes de la nomenclature CIS (valeurs du paramètre `code`).",
+    "groups": "Thématiques (Domaines, Publics, Méthodes) déduites des codes.",
+    "tags": "Mots-clés libres.",
+    "coup_de_coeur": "Mis en avant par la rédaction.",
+    "sources": "Partenaires qui référencent le projet : nom, page d'origine, toujours listé.",
+    "first_published_at": "Première publication sur Carrefour (ISO 8601).",
+    "last_published_at": "Dernière publication sur Carrefour (ISO 8601).",
+    "licence": "Licence de la fiche sur Carrefour.",
+    "licence_url": "Texte de la licence.",
+}
+
+
+class UrlBuilder:
+    """Page URL from its `url_path`, without loading pages (Wagtail's site root paths)."""
+
+    def __init__(self, base_url: str | None = None):
+        self.roots = [(p.root_path, p.root_url) for p in Site.get_site_root_paths()]
+        self.base_url = base_url.rstrip("/") if base_url else None
+
+    def relative(self, url_path: str) -> str:
+        """The page's path on its site ("/projets/slug/"), or "" outside every site."""
+        for root_path, _root_url in self.roots:
+            if url_path.startswith(root_path):
+                return "/" + url_path[len(root_path) :]
+        return ""
+
+    def __call__(self, url_path: str) -> str:
+        for root_path, root_url in self.roots:
+            if url_path.startswith(root_path):
+                relative = "/" + url_path[len(root_path) :]
+                return (self.base_url or root_url.rstrip("/")) + relative
+        return ""
+
+
+def public_projects():
+    """Published projects outside any private section: the only ones ever exported."""
+    from ..models import ProjectPage
+
+    return ProjectPage.objects.live().public()
+
+
+def _taxonomy():
+    """code pk -> code, code pk -> [group slug] (the 40 codes: one small query each)."""
+    from ..models import NomenclatureCode
+
+    codes = dict(NomenclatureCode.objects.values_list("pk", "code"))
+    groups = defaultdict(list)
+    through = NomenclatureCode.groups.through
+    for code_id, slug in through.objects.order_by("taxonomygroup__sort_order").values_list(
+        "nomenclaturecode_id", "taxonomygroup__slug"
+    ):
+        groups[code_id].append(slug)
+    return codes, groups
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dict]:
+    """Records for these ids, in the same order; ids that are not public are dropped."""
+    from ..models import ProjectPage, ProjectSource, ProjectTag
+
+    if not ids:
+        return []
+    codes_by_pk, groups_by_code = taxonomy or _taxonomy()
+    rows = {
+        row["pk"]: row for row in public_projects().filter(pk__in=ids).order_by().values(*SCALARS)
+    }
+    codes = defaultdict(list)
+    through = ProjectPage.codes.through
+    for page_id, code_id in (
+        through.objects.filter(projectpage_id__in=rows)
+        .order_by()
+        .values_list("projectpage_id", "nomenclaturecode_id")
+    ):
+        codes[page_id].append(code_id)
+    tags = defaultdict(list)
+    for page_id, name in (
+        ProjectTag.objects.filter(content_object_id__in=rows)
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name")
+    ):
+        tags[page_id].append(name)
+    sources = defaultdict(list)
+    for page_id, source_key, partner, licence, url, listed in (
+        ProjectSource.objects.filter(project_id__in=rows)
+        .order_by("first_seen", "pk")
+        .values_list(
+            "project_id",
+            "source_key",
+            "partner__title",
+            "partner__data_licence",
+            "source_url",
+            "still_listed",
+        )
+    ):
+        sources[page_id].append(
+            {
+                "partner": partner or source_key,
+                "source_url": url,
+                "still_listed": listed,
+                "licence": licence or "",
+            }
+        )
+    out = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        code_ids = sorted(codes[pk], key=lambda c: codes_by_pk.get(c, ""))
+        groups = []
+        for code_id in code_ids:
+            for slug in groups_by_code.get(code_id, ()):
+                if slug not in groups:
+                    groups.append(slug)
+        out.append(
+            {
+                "id": pk,
+                "url": urls(row["url_path"]),
+                "title": row["title"],
+                "summary": row["summary"],
+                "structure": row["structure_name"],
+                "kind": row["structure_kind"],
+                "stage": row["stage"],
+                "scale": row["scale"],
+                "start_year": row["start_year"],
+                "website": row["website"],
+                "address": row["address"],
+                "postal_code": row["postal_code"],
+                "city": row["city"],
+                "insee": row["insee_code"],
+                "department": row["department_code"],
+                "department_name": row["department_name"],
+                "region": row["region_code"],
+                "region_name": row["region_name"],
+                "lat": row["latitude"],
+                "lng": row["longitude"],
+                "codes": [codes_by_pk[c] for c in code_ids if c in codes_by_pk],
+                "groups": groups,
+                "tags": tags[pk],
+                "coup_de_coeur": row["coup_de_coeur"],
+                "sources": sources[pk],
+                "first_published_at": _iso(row["first_published_at"]),
+                "last_published_at": _iso(row["last_published_at"]),
+                "licence": LICENCE,
+                "licence_url": LICENCE_URL,
+            }
+        )
+    return out
+
+
+def serialise(ids: Iterable[int], urls: UrlBuilder | None = None) -> Iterator[dict]:
+    """Records for any number of ids, streamed batch by batch, in order."""
+    urls = urls or UrlBuilder()
+    taxonomy = _taxonomy()
+    batch: list[int] = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) >= BATCH:
+            yield from serialise_batch(batch, urls, taxonomy)
+            batch = []
+    if batch:
+        yield from serialise_batch(batch, urls, taxonomy)
+
+
+def all_public_ids(source: str | None = None) -> list[int]:
+    """Every exportable project id (optionally listed by one source), by id."""
+    queryset = public_projects().order_by("pk")
+    if source:
+        queryset = queryset.filter(sources__source_key__iexact=source).distinct()
+    return list(queryset.values_list("pk", flat=True))
+
+
+# --- flat forms ------------------------------------------------------------------------------
+def flat_row(record: dict) -> list:
+    """One CSV row: lists joined with `LIST_SEPARATOR`, sources split into parallel columns."""
+    row = []
+    for name in FIELDS:
+        value = record[name]
+        if name == "sources":
+            row.append(LIST_SEPARATOR.join(s["partner"] for s in value))
+            row.append(LIST_SEPARATOR.join(s["source_url"] for s in value))
+            row.append(LIST_SEPARATOR.join("true" if s["still_listed"] else "false" for s in value))
+        elif isinstance(value, list):
+            row.append(LIST_SEPARATOR.join(value))
+        elif isinstance(value, bool):
+            row.append("true" if value else "false")
+        elif value is None:
+            row.append("")
+        else:
+            row.append(value)
+    return row
+
+
+def csv_header() -> list[str]:
+    header = []
+    for name in FIELDS:
+        if name == "sources":
+            header += ["sources", "source_urls", "sources_still_listed"]
+        else:
+            header.append(name)
+    return header
+
+
+def geojson_feature(record: dict) -> dict:
+    """RFC 7946 Feature: coordinates [longitude, latitude]; null geometry when not located."""
+    lat, lng = record["lat"], record["lng"]
+    geometry = (
+        {"type": "Point", "coordinates": [lng, lat]}
+        if lat is not None and lng is not None
+        else None
+    )
+    properties = {k: v for k, v in record.items() if k not in ("lat", "lng")}
+    return {"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties}

@@ -1,0 +1,16 @@
+"""Open-data API and map endpoint routes (all under /api/, where CORS is open for GET)."""
+
+from django.urls import path
+
+from ..maps import views as map_views
+from . import views
+
+urlpatterns = [
+    path("api/", views.documentation, name="api-docs"),
+    path("api/projects", views.projects, name="api-projects"),
+    path("api/projects.geojson", views.projects_geojson, name="api-projects-geojson"),
+    path("api/projects.csv", views.projects_csv, name="api-projects-csv"),
+    path("api/openapi.json", views.openapi_json, name="api-openapi"),
+    path("api/map", map_views.map_data, name="api-map"),
+    path("api/map/points/<int:pk>", map_views.point_detail, name="api-map-point"),
+]

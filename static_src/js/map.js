@@ -1,0 +1,491 @@
+/*
+ * Project maps (Leaflet + leaflet.markercluster, served by the site).
+ *
+ * Every element with [data-carrefour-map] becomes an independent map, so several maps (blocks)
+ * can share a page. Data come from /api/map by bounding box and zoom: server clusters at low
+ * zoom (sized, numbered, keyboard-focusable markers), compact points at high zoom (grouped
+ * client-side by markercluster), popups fetched on demand.
+ *
+ * Attributes of the map element:
+ *   data-endpoint        the clusters/points endpoint (/api/map)
+ *   data-detail-endpoint popup details, "{id}" replaced (/api/map/points/{id})
+ *   data-params          fixed filters (a block's presets), as a query string
+ *   data-sync-url        "true" on the results page: the page URL's filters apply, and the map
+ *                        follows the URL when the live search changes it
+ *   data-list-url        the results page (/projets/)
+ *   data-tile-url, data-tile-attribution
+ *
+ * Without JavaScript the element shows its fallback content (a link to the list).
+ */
+(function () {
+    "use strict";
+
+    // Included once per map (blocks): only the first copy runs.
+    if (window.CarrefourMap) {
+        return;
+    }
+    var script = document.currentScript;
+
+    var FRANCE = [[41.3, -5.2], [51.1, 9.6]];
+    var VIEW_ONLY = {page: true, tri: true, bbox: true, zoom: true, fit: true};
+    var numberFormat = new Intl.NumberFormat("fr-FR");
+
+    function plural(n, one, many) {
+        return numberFormat.format(n) + " " + (n > 1 ? many : one);
+    }
+
+    /* --- URL changes made by the live search (pushState/replaceState) --------------------- */
+    function patchHistory() {
+        if (history.__carrefourPatched) {
+            return;
+        }
+        history.__carrefourPatched = true;
+        ["pushState", "replaceState"].forEach(function (name) {
+            var original = history[name];
+            history[name] = function () {
+                var result = original.apply(this, arguments);
+                window.dispatchEvent(new Event("carrefour:urlchange"));
+                return result;
+            };
+        });
+        window.addEventListener("popstate", function () {
+            window.dispatchEvent(new Event("carrefour:urlchange"));
+        });
+    }
+
+    function parseBbox(value) {
+        if (!value) {
+            return null;
+        }
+        var parts = value.split(",").map(Number);
+        if (parts.length !== 4 || parts.some(isNaN)) {
+            return null;
+        }
+        return {west: parts[0], south: parts[1], east: parts[2], north: parts[3]};
+    }
+
+    function formatCoord(value) {
+        return String(Math.round(value * 1e5) / 1e5);
+    }
+
+    function bboxString(b) {
+        return [b.west, b.south, b.east, b.north].map(formatCoord).join(",");
+    }
+
+    function boundsToBbox(bounds) {
+        return {
+            west: Math.max(-180, bounds.getWest()),
+            south: Math.max(-90, bounds.getSouth()),
+            east: Math.min(180, bounds.getEast()),
+            north: Math.min(90, bounds.getNorth()),
+        };
+    }
+
+    function intersect(a, b) {
+        var r = {
+            west: Math.max(a.west, b.west),
+            south: Math.max(a.south, b.south),
+            east: Math.min(a.east, b.east),
+            north: Math.min(a.north, b.north),
+        };
+        return r.west <= r.east && r.south <= r.north ? r : null;
+    }
+
+    function el(tag, className, text) {
+        var node = document.createElement(tag);
+        if (className) {
+            node.className = className;
+        }
+        if (text !== undefined && text !== null) {
+            node.textContent = text;
+        }
+        return node;
+    }
+
+    function ProjectMap(root) {
+        this.root = root;
+        this.endpoint = root.dataset.endpoint || "/api/map";
+        this.detailEndpoint = root.dataset.detailEndpoint || "/api/map/points/{id}";
+        this.listUrl = root.dataset.listUrl || "/projets/";
+        this.sync = root.dataset.syncUrl === "true";
+        this.presets = new URLSearchParams(root.dataset.params || "");
+        this.request = null;
+        this.generation = 0;
+        this.filterKey = null;
+        this.build();
+    }
+
+    ProjectMap.prototype.filters = function () {
+        // The filters that choose projects: presets, plus the page URL's on the results page.
+        var params = new URLSearchParams();
+        this.presets.forEach(function (value, key) {
+            params.append(key, value);
+        });
+        if (this.sync) {
+            new URLSearchParams(window.location.search).forEach(function (value, key) {
+                params.append(key, value);
+            });
+        }
+        var out = new URLSearchParams();
+        params.forEach(function (value, key) {
+            if (!VIEW_ONLY[key]) {
+                out.append(key, value);
+            }
+        });
+        out.sort();
+        return out;
+    };
+
+    ProjectMap.prototype.filterBbox = function () {
+        if (!this.sync) {
+            return parseBbox(this.presets.get("bbox"));
+        }
+        return parseBbox(new URLSearchParams(window.location.search).get("bbox"));
+    };
+
+    ProjectMap.prototype.build = function () {
+        var self = this;
+        var root = this.root;
+        root.classList.add("is-enhanced");
+        this.canvas = root.querySelector("[data-map-canvas]") || root;
+        this.summary = root.querySelector("[data-map-summary]");
+        this.listLink = root.querySelector("[data-map-list-link]");
+        this.searchButton = root.querySelector("[data-map-search-here]");
+        this.status = root.querySelector("[data-map-status]");
+
+        this.map = L.map(this.canvas, {
+            minZoom: 2,
+            maxZoom: 18,
+            worldCopyJump: false,
+            keyboard: true,
+        });
+        this.map.attributionControl.setPrefix(false);
+        if (root.dataset.tileUrl) {
+            L.tileLayer(root.dataset.tileUrl, {
+                attribution: root.dataset.tileAttribution || "",
+                maxZoom: 19,
+            }).addTo(this.map);
+        }
+        this.clusterLayer = L.layerGroup().addTo(this.map);
+        this.pointLayer = L.markerClusterGroup({
+            showCoverageOnHover: false,
+            maxClusterRadius: 40,
+            spiderfyOnMaxZoom: true,
+            chunkedLoading: true,
+            iconCreateFunction: function (cluster) {
+                return self.clusterIcon(cluster.getChildCount());
+            },
+        }).addTo(this.map);
+
+        var bbox = this.filterBbox();
+        if (bbox) {
+            this.map.fitBounds([[bbox.south, bbox.west], [bbox.north, bbox.east]]);
+        } else {
+            this.map.fitBounds(FRANCE);
+        }
+        this.filterKey = this.filters().toString();
+        this.map.on("moveend", function () {
+            self.load(false);
+        });
+        if (this.searchButton) {
+            this.searchButton.hidden = false;
+            this.searchButton.addEventListener("click", function () {
+                self.searchHere();
+            });
+        }
+        if (this.sync) {
+            patchHistory();
+            window.addEventListener("carrefour:urlchange", function () {
+                self.onUrlChange();
+            });
+        }
+        // A filtered map first asks where its projects are, to frame them.
+        this.load(this.filters().toString() !== "" && !bbox);
+    };
+
+    ProjectMap.prototype.onUrlChange = function () {
+        var key = this.filters().toString();
+        var bbox = this.filterBbox();
+        var bboxKey = bbox ? bboxString(bbox) : "";
+        if (key === this.filterKey && bboxKey === this.bboxKey) {
+            return;
+        }
+        this.filterKey = key;
+        if (bboxKey !== this.bboxKey && bbox) {
+            this.bboxKey = bboxKey;
+            this.map.fitBounds([[bbox.south, bbox.west], [bbox.north, bbox.east]]);
+            return; // moveend loads
+        }
+        this.bboxKey = bboxKey;
+        this.load(false);
+    };
+
+    ProjectMap.prototype.view = function () {
+        var view = boundsToBbox(this.map.getBounds());
+        var filter = this.filterBbox();
+        this.bboxKey = filter ? bboxString(filter) : "";
+        return filter ? intersect(view, filter) : view;
+    };
+
+    ProjectMap.prototype.load = function (fit) {
+        var self = this;
+        var params = this.filters();
+        var view = fit ? {west: -180, south: -90, east: 180, north: 90} : this.view();
+        var generation = ++this.generation;
+        if (this.request) {
+            this.request.abort();
+        }
+        if (!view) {
+            this.render({mode: "clusters", total: 0, clusters: []});
+            return;
+        }
+        params.set("bbox", bboxString(view));
+        params.set("zoom", String(this.map.getZoom()));
+        if (fit) {
+            params.set("fit", "1");
+        }
+        this.request = new AbortController();
+        this.root.setAttribute("aria-busy", "true");
+        fetch(this.endpoint + "?" + params.toString(), {
+            signal: this.request.signal,
+            headers: {Accept: "application/json"},
+        })
+            .then(function (response) {
+                if (!response.ok) {
+                    throw new Error("HTTP " + response.status);
+                }
+                return response.json();
+            })
+            .then(function (data) {
+                if (generation !== self.generation) {
+                    return;
+                }
+                self.root.removeAttribute("aria-busy");
+                if (fit && data.bounds) {
+                    var b = data.bounds;
+                    self.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 12});
+                    return; // moveend loads the framed view
+                }
+                if (fit) {
+                    self.load(false);
+                    return;
+                }
+                self.render(data);
+            })
+            .catch(function (error) {
+                if (error.name === "AbortError") {
+                    return;
+                }
+                self.root.removeAttribute("aria-busy");
+                if (self.status) {
+                    self.status.textContent = "La carte n'a pas pu charger les projets.";
+                }
+            });
+    };
+
+    ProjectMap.prototype.clusterIcon = function (count) {
+        var size = Math.round(30 + 9 * Math.log10(Math.max(1, count)));
+        var tier = count >= 1000 ? "l" : count >= 100 ? "m" : "s";
+        return L.divIcon({
+            className: "map-cluster map-cluster--" + tier,
+            html: "<span aria-hidden=\"true\">" + numberFormat.format(count) + "</span>" +
+                "<span class=\"visually-hidden\">" + plural(count, "projet", "projets") + "</span>",
+            iconSize: [size, size],
+        });
+    };
+
+    ProjectMap.prototype.pointMarker = function (id, lat, lng) {
+        var self = this;
+        var marker = L.marker([lat, lng], {
+            icon: L.divIcon({className: "map-point", iconSize: [18, 18]}),
+            keyboard: true,
+            title: "Projet",
+        });
+        marker.projectId = id;
+        marker.on("add", function () {
+            var node = marker.getElement();
+            if (node) {
+                node.setAttribute("aria-label", "Projet : afficher le détail");
+                node.dataset.projectId = id;
+            }
+        });
+        marker.bindPopup("…", {maxWidth: 280});
+        marker.on("popupopen", function () {
+            self.fillPopup(marker);
+        });
+        return marker;
+    };
+
+    ProjectMap.prototype.fillPopup = function (marker) {
+        var url = this.detailEndpoint.replace("{id}", String(marker.projectId));
+        fetch(url, {headers: {Accept: "application/json"}})
+            .then(function (response) {
+                if (!response.ok) {
+                    throw new Error("HTTP " + response.status);
+                }
+                return response.json();
+            })
+            .then(function (data) {
+                var box = el("div", "map-popup");
+                var title = el("p", "map-popup__title");
+                var link = el("a", null, data.title);
+                link.href = data.url;
+                title.appendChild(link);
+                box.appendChild(title);
+                if (data.structure) {
+                    box.appendChild(el("p", "map-popup__structure", data.structure));
+                }
+                if (data.city) {
+                    box.appendChild(el("p", "map-popup__city", data.city));
+                }
+                marker.setPopupContent(box);
+                var label = marker.getElement();
+                if (label) {
+                    label.setAttribute("aria-label", "Projet : " + data.title);
+                }
+            })
+            .catch(function () {
+                marker.setPopupContent("Détail indisponible.");
+            });
+    };
+
+    ProjectMap.prototype.render = function (data) {
+        var self = this;
+        var map = this.map;
+        this.clusterLayer.clearLayers();
+        this.pointLayer.clearLayers();
+        var groups = 0;
+        if (data.mode === "points") {
+            var markers = (data.points || []).map(function (p) {
+                return self.pointMarker(p[0], p[1], p[2]);
+            });
+            this.pointLayer.addLayers(markers);
+            groups = markers.length;
+        } else {
+            (data.clusters || []).forEach(function (c) {
+                var lat = c[0], lng = c[1], count = c[2], id = c[3];
+                if (count === 1 && id) {
+                    self.clusterLayer.addLayer(self.pointMarker(id, lat, lng));
+                    groups += 1;
+                    return;
+                }
+                var label = plural(count, "projet", "projets") + " : zoomer sur ce groupe";
+                var marker = L.marker([lat, lng], {
+                    icon: self.clusterIcon(count),
+                    keyboard: true,
+                    title: label,
+                });
+                marker.on("add", function () {
+                    var node = marker.getElement();
+                    if (node) {
+                        node.setAttribute("aria-label", label);
+                        node.dataset.count = count;
+                    }
+                });
+                marker.on("click", function () {
+                    map.setView([lat, lng], Math.min(map.getZoom() + 2, 18));
+                });
+                self.clusterLayer.addLayer(marker);
+                groups += 1;
+            });
+        }
+        this.root.dataset.mode = data.mode;
+        this.root.dataset.total = data.total;
+        var text;
+        if (!data.total) {
+            text = "Aucun projet dans cette vue de la carte.";
+        } else if (data.mode === "points") {
+            text = plural(data.total, "projet", "projets") + " dans cette vue de la carte.";
+        } else {
+            text = plural(data.total, "projet", "projets") + " dans cette vue de la carte, " +
+                plural(groups, "groupe", "groupes") + ".";
+        }
+        if (this.summary) {
+            this.summary.textContent = text;
+        }
+        if (this.listLink) {
+            this.listLink.href = this.listHref(this.view());
+        }
+        this.root.dispatchEvent(new CustomEvent("carrefour:maprendered", {detail: data}));
+    };
+
+    ProjectMap.prototype.listHref = function (view) {
+        var params = this.filters();
+        if (view) {
+            params.set("bbox", bboxString(view));
+        }
+        var query = params.toString();
+        return this.listUrl + (query ? "?" + query : "");
+    };
+
+    ProjectMap.prototype.searchHere = function () {
+        var view = boundsToBbox(this.map.getBounds());
+        if (!this.sync) {
+            window.location.assign(this.listHref(view));
+            return;
+        }
+        var params = new URLSearchParams(window.location.search);
+        params.set("bbox", bboxString(view));
+        params.delete("page");
+        var url = window.location.pathname + "?" + params.toString();
+        // The live search may take over (and update the list without reloading); otherwise
+        // the page is loaded with the new URL.
+        var event = new CustomEvent("carrefour:search-navigate", {
+            detail: {url: url},
+            cancelable: true,
+        });
+        if (window.dispatchEvent(event)) {
+            window.location.assign(url);
+        }
+    };
+
+    function initAll() {
+        if (typeof L === "undefined" || typeof L.markerClusterGroup === "undefined") {
+            return;
+        }
+        var nodes = document.querySelectorAll("[data-carrefour-map]");
+        Array.prototype.forEach.call(nodes, function (node) {
+            if (!node.carrefourMap) {
+                node.carrefourMap = new ProjectMap(node);
+            }
+        });
+    }
+
+    function loadScript(src) {
+        return new Promise(function (resolve, reject) {
+            var tag = document.createElement("script");
+            tag.src = src;
+            tag.onload = resolve;
+            tag.onerror = reject;
+            document.head.appendChild(tag);
+        });
+    }
+
+    // Leaflet and markercluster are loaded here, once, whatever the number of maps.
+    function loadLibraries() {
+        var leaflet = script && script.dataset.leaflet;
+        var cluster = script && script.dataset.markercluster;
+        var ready = Promise.resolve();
+        if (typeof L === "undefined" && leaflet) {
+            ready = ready.then(function () {
+                return loadScript(leaflet);
+            });
+        }
+        return ready.then(function () {
+            if (typeof L.markerClusterGroup === "undefined" && cluster) {
+                return loadScript(cluster);
+            }
+        });
+    }
+
+    function start() {
+        loadLibraries().then(initAll);
+    }
+
+    window.CarrefourMap = {initAll: initAll, ProjectMap: ProjectMap};
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", start);
+    } else {
+        start();
+    }
+})();

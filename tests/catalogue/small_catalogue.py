@@ -1,0 +1,28 @@
+"""A smaller slice of the real records (FFE + Apriles) for the map and statistics tests.
+
+Same loader as the search tests (`search_data.load_real_catalogue`: real records through
+`catalogue.services.upsert_project`, one private, one unpublished, one coup de cœur, one no
+longer listed), limited per source so a module loads in a fraction of the time.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from tests.catalogue.search_data import load_real_catalogue
+
+PER_SOURCE = 45
+
+
+@pytest.fixture(scope="module", name="catalogue_slice")
+def catalogue_slice_fixture(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            cache.clear()
+            yield load_real_catalogue(limit=PER_SOURCE)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            cache.clear()
