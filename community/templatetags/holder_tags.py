@@ -4,7 +4,7 @@
 - `{% follow_button obj %}`: follow or unfollow a project, a space or a discussion.
 - `{% notification_bell %}`: the header link to /notifications/ with the unread count.
 - `{% my_claims as claims %}`, `{% my_follows_summary as summary %}`: account page blocks.
-- `{% save_search_form %}`: "save this search" + Atom feed links on the results page.
+- `{% save_search_button %}` (inside the search form), `{% search_feed_url %}`: results page.
 """
 
 from django import template
@@ -107,28 +107,31 @@ def my_follows_summary(context):
 
 
 @register.inclusion_tag("community/includes/save_search.html", takes_context=True)
-def save_search_form(context):
-    request = context.get("request")
-    params = request.GET.copy() if request else {}
-    if hasattr(params, "pop"):
-        params.pop("page", None)
-    encoded = params.urlencode() if hasattr(params, "urlencode") else ""
-    user = _user(context)
+def save_search_button(context):
+    """ "Save this search" and "Atom feed" links for the current search state.
+
+    `js/saved_searches.js` keeps their query strings (and the `<link rel="alternate">`) in step
+    with the live-updated results (the search page's `search:updated` event).
+    """
+    encoded = _current_params(context)
+    suffix = f"?{encoded}" if encoded else ""
     return {
-        "params": encoded,
-        "authenticated": bool(user and user.is_authenticated),
-        "feed_url": reverse("community:projects_feed") + (f"?{encoded}" if encoded else ""),
-        "action_url": reverse("community:search_save"),
-        "request": request,
+        "save_url": reverse("community:search_save") + suffix,
+        "feed_url": reverse("community:projects_feed") + suffix,
     }
+
+
+def _current_params(context):
+    request = context.get("request")
+    if request is None:
+        return ""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 @register.simple_tag(takes_context=True)
 def search_feed_url(context):
     """The Atom feed of the current search (for `<link rel="alternate">`)."""
-    request = context.get("request")
-    params = request.GET.copy() if request else None
-    if params is not None:
-        params.pop("page", None)
-    encoded = params.urlencode() if params else ""
+    encoded = _current_params(context)
     return reverse("community:projects_feed") + (f"?{encoded}" if encoded else "")

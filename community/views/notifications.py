@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -234,29 +235,48 @@ def _int(value):
 # --- saved searches ---------------------------------------------------------------------------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def search_save(request):
-    form = SaveSearchForm(request.POST)
-    params = request.POST.get("params", "")
+    """GET: confirm saving the search given by the query string (the search form's own
+    parameters); POST: save it. Anonymous visitors log in first and come back here."""
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 
-        return redirect_to_login("/projets/" + (f"?{params}" if params else ""))
-    if not form.is_valid():
-        messages.error(request, _("Cette recherche n'a pas pu être enregistrée."))
-        return redirect("/projets/")
-    saved = searches.save_search(
-        request.user, form.cleaned_data["params"], name=form.cleaned_data["name"]
-    )
-    messages.success(
-        request,
-        _(
-            "Recherche « %(name)s » enregistrée : les nouveaux projets qui y correspondent "
-            "figureront dans vos notifications."
+        return redirect_to_login(request.get_full_path())
+    if request.method == "GET":
+        params = request.GET.copy()
+        params.pop("page", None)
+        query, query_string = searches.canonical(params)
+        form = SaveSearchForm(
+            initial={"params": query_string, "name": searches.describe(query)[:120]}
         )
-        % {"name": saved.name},
+    else:
+        form = SaveSearchForm(request.POST)
+        if form.is_valid():
+            saved = searches.save_search(
+                request.user, form.cleaned_data["params"], name=form.cleaned_data["name"]
+            )
+            messages.success(
+                request,
+                _(
+                    "Recherche « %(name)s » enregistrée : les nouveaux projets qui y "
+                    "correspondent figureront dans vos notifications."
+                )
+                % {"name": saved.name},
+            )
+            return redirect(saved.get_absolute_url())
+        query, query_string = searches.canonical(request.POST.get("params", ""))
+    suffix = f"?{query_string}" if query_string else ""
+    return render(
+        request,
+        "community/notifications/save_search.html",
+        {
+            "form": form,
+            "description": searches.describe(query),
+            "search_url": "/projets/" + suffix,
+            "feed_url": reverse("community:projects_feed") + suffix,
+        },
     )
-    return redirect(saved.get_absolute_url())
 
 
 @login_required

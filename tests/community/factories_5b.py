@@ -43,6 +43,8 @@ def ffe_record(**overrides):
         postal_code="75013",
         city="Paris 13e Arrondissement",
         insee_code="75113",
+        latitude=48.830245,
+        longitude=2.3646353,
         codes=["EMP"],
     )
     values.update(overrides)
@@ -59,6 +61,8 @@ def other_record(**overrides):
         postal_code="75013",
         city="Paris 13e Arrondissement",
         insee_code="75113",
+        latitude=48.8282,
+        longitude=2.3622,
         codes=["EDU"],
     )
     values.update(overrides)
