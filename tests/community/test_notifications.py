@@ -399,3 +399,14 @@ def test_export_and_deletion_cover_follows_and_notifications(ffe_project):
     assert not Notification.objects.filter(recipient_id=pk).exists()
     assert not SavedSearch.objects.filter(user_id=pk).exists()
     assert not NotificationSettings.objects.filter(user_id=pk).exists()
+
+
+def test_space_and_discussion_pages_have_follow_buttons(client, public_space, moderator):
+    discussion = services.start_discussion(moderator, public_space, title="Vélos", body="Qui ?")
+    client.force_login(UserFactory())
+    space_url = reverse("community:follow", args=["espace", public_space.pk])
+    assert space_url in client.get(public_space.get_absolute_url()).content.decode()
+    html = client.get(discussion.get_absolute_url()).content.decode()
+    assert reverse("community:follow", args=["discussion", discussion.pk]) in html
+    client.force_login(moderator)  # the author follows their discussion already
+    assert "Ne plus suivre" in client.get(discussion.get_absolute_url()).content.decode()
