@@ -1,0 +1,146 @@
+"""Pages made by `services.upsert_projects_bulk` are indistinguishable from pages made by hand."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
+
+from catalogue import search, services
+from catalogue.bulk import tree_problems
+from catalogue.models import ProjectPage, ProjectSource
+from catalogue.records import Distinction, ProjectRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def record(n: int, **extra) -> ProjectRecord:
+    values = {
+        "title": f"Jardin partagé numéro {n}",
+        "source_id": str(n),
+        "source_url": f"https://partenaire.example.org/fiche/{n}",
+        "summary": "Un jardin cultivé par les habitants du quartier.",
+        "description": "Des parcelles ouvertes à tous.\n\nDes ateliers le samedi.",
+        "website": f"https://jardin{n}.example.org/",
+        "structure_name": "Association des jardiniers",
+        "postal_code": "35000",
+        "city": "Rennes",
+        "insee_code": "35238",
+        "latitude": 48.11,
+        "longitude": -1.68,
+        "codes": ["AGR", "COH"],
+        "tags": ["Jardinage", "Lien social"],
+        "raw_tags": ["jardin"],
+        "distinctions": [Distinction("Prix de l'innovation", 2017)],
+    }
+    values.update(extra)
+    return ProjectRecord(**values)
+
+
+def shape(page: ProjectPage) -> dict:
+    """What an editor or a reader can observe of a page, minus its identity."""
+    revision = page.get_latest_revision()
+    return {
+        "live": page.live,
+        "depth": page.depth,
+        "has_unpublished_changes": page.has_unpublished_changes,
+        "revision_is_live": page.live_revision_id == revision.pk,
+        "revision_keys": sorted(revision.content),
+        "codes": sorted(page.codes.values_list("code", flat=True)),
+        "tags": sorted(page.tags.names()),
+        "distinctions": [(d.name, d.year) for d in page.distinctions.all()],
+        "log": sorted(PageLogEntry.objects.filter(page=page).values_list("action", flat=True)),
+        "references": sorted(
+            ReferenceIndex.objects.filter(object_id=str(page.pk)).values_list(
+                "model_path", flat=True
+            )
+        ),
+        "region": (page.department_code, page.region_code),
+        "location": page.location,
+        "sources": list(page.sources.values_list("source_key", "still_listed")),
+    }
+
+
+def test_bulk_pages_are_indistinguishable_from_pages_made_by_hand(site_tree, client):
+    by_hand = services.upsert_project(record(0, title="Jardin fait main"), source_key="Main").page
+    outcomes = list(
+        services.upsert_projects_bulk(
+            (record(n) for n in range(1, 121)), source_key="Lot", batch_size=50
+        )
+    )
+    assert [o.action for o in outcomes] == ["created"] * 120
+    pages = list(ProjectPage.objects.filter(sources__source_key="Lot").order_by("path"))
+    assert len(pages) == 120
+    # One query checks the whole tree: paths, depth, numchild, url_path, sibling slugs.
+    assert tree_problems() == []
+    projects = site_tree.projects
+    projects.refresh_from_db()
+    assert projects.numchild == 121
+    assert Page.objects.get(pk=projects.pk).get_children().count() == 121
+    first = pages[0]
+    assert first.url_path == f"{projects.url_path}{first.slug}/"
+    assert first.url == f"/projets/{first.slug}/"
+    assert len({p.slug for p in pages} | {by_hand.slug}) == 121
+
+    hand = shape(ProjectPage.objects.get(pk=by_hand.pk))
+    bulk = shape(first)
+    assert bulk == {**hand, "sources": [("Lot", True)]}
+    assert first.get_latest_revision().content["title"] == first.title
+
+    # Public page, admin edit form and history.
+    assert client.get(first.url).status_code == 200
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
+    client.force_login(admin)
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[first.pk])).status_code == 200
+    history = client.get(reverse("wagtailadmin_pages:history", args=[first.pk]))
+    assert history.status_code == 200 and "Publié" in history.content.decode()
+
+    # Editable and publishable like any page.
+    draft = first.get_latest_revision_as_object()
+    draft.summary = "Résumé revu par la rédaction."
+    draft.save_revision(user=admin, log_action=True).publish(user=admin)
+    first.refresh_from_db()
+    assert first.summary == "Résumé revu par la rédaction."
+    assert Revision.page_revisions.filter(object_id=str(first.pk)).count() == 2
+    assert tree_problems() == []
+
+    # Found by Wagtail's search (admin) and by the catalogue's own search index.
+    assert first in ProjectPage.objects.live().search("Jardin partagé numéro 1")
+    results = search.execute(search.SearchQuery(text="jardin"), with_facets=False)
+    assert results.count == 121
+    assert search.execute(search.SearchQuery(text="revu rédaction")).results == [first]
+
+
+def test_bulk_reruns_cheaply_and_routes_changes_through_the_normal_path(site_tree):
+    records = [record(n) for n in range(1, 31)]
+    list(services.upsert_projects_bulk(records, source_key="Lot", batch_size=10))
+    changed = record(5, summary="Nouveau résumé de la source.")
+    invalid = record(99, contact_email="pas-une-adresse")
+    again = records[:4] + [changed] + records[5:] + [invalid, record(5)]
+    outcomes = list(services.upsert_projects_bulk(again, source_key="Lot", batch_size=10))
+    actions = [o.action for o in outcomes]
+    assert actions.count("unchanged") == 29
+    # record 5 changed, then (a later batch) came back as it was: two updates, one page
+    assert actions.count("updated") == 2
+    assert outcomes[30].action == "invalid" and "contact_email" in outcomes[30].error
+    page = ProjectPage.objects.get(sources__source_key="Lot", sources__source_id="5")
+    assert ProjectPage.objects.filter(sources__source_id="5").count() == 1
+    assert page.revisions.count() == 3
+    assert page.summary == record(5).summary
+    assert ProjectSource.objects.filter(source_key="Lot").count() == 30
+    assert tree_problems() == []
+
+
+def test_cross_source_duplicate_is_attached_not_duplicated(site_tree):
+    existing = services.upsert_project(record(1), source_key="Premier").page
+    out = list(
+        services.upsert_projects_bulk(
+            [record(1, source_id="a-1", title="Jardin partagé n°1")],
+            source_key="Second",
+            resolve_new=lambda r: existing.pk,
+        )
+    )
+    assert out[0].action == "attached" and out[0].page_id == existing.pk
+    assert sorted(existing.sources.values_list("source_key", flat=True)) == ["Premier", "Second"]
+    assert ProjectPage.objects.count() == 1
