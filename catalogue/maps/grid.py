@@ -153,48 +153,64 @@ def rebuild_clusters() -> int:
     return len(rows)
 
 
-def _add(pk: int, lat: float, lng: float, sign: int) -> None:
-    from ..models import MapCell, MapPoint
-
+def _cells_q(lat: float, lng: float):
+    """One Q matching the cells of a point at every precomputed zoom."""
+    q = models.Q()
     for zoom in range(MIN_ZOOM, CLUSTER_MAX_ZOOM + 1):
         cx, cy = cell_of(lat, lng, zoom)
-        cells = MapCell.objects.filter(zoom=zoom, cx=cx, cy=cy)
-        if sign > 0:
-            updated = cells.update(
+        q |= models.Q(zoom=zoom, cx=cx, cy=cy)
+    return q
+
+
+def _add(pk: int, lat: float, lng: float) -> None:
+    """Count a point in its cells at every zoom: one UPDATE, one SELECT, one INSERT at most."""
+    from ..models import MapCell
+
+    q = _cells_q(lat, lng)
+    MapCell.objects.filter(q).update(
+        count=F("count") + 1, sum_lat=F("sum_lat") + lat, sum_lng=F("sum_lng") + lng
+    )
+    present = set(MapCell.objects.filter(q).values_list("zoom", flat=True))
+    missing = [
+        MapCell(zoom=zoom, cx=cx, cy=cy, count=1, sum_lat=lat, sum_lng=lng, sample_id=pk)
+        for zoom in range(MIN_ZOOM, CLUSTER_MAX_ZOOM + 1)
+        if zoom not in present
+        for cx, cy in [cell_of(lat, lng, zoom)]
+    ]
+    if not missing:
+        return
+    try:
+        with transaction.atomic():
+            MapCell.objects.bulk_create(missing)
+    except IntegrityError:  # another process created some meanwhile: one by one
+        for cell in missing:
+            cells = MapCell.objects.filter(zoom=cell.zoom, cx=cell.cx, cy=cell.cy)
+            if not cells.update(
                 count=F("count") + 1, sum_lat=F("sum_lat") + lat, sum_lng=F("sum_lng") + lng
-            )
-            if not updated:
-                try:
-                    with transaction.atomic():
-                        MapCell.objects.create(
-                            zoom=zoom, cx=cx, cy=cy, count=1, sum_lat=lat, sum_lng=lng, sample_id=pk
-                        )
-                except IntegrityError:  # created meanwhile by another process
-                    cells.update(
-                        count=F("count") + 1,
-                        sum_lat=F("sum_lat") + lat,
-                        sum_lng=F("sum_lng") + lng,
-                    )
-            continue
-        cells.update(count=F("count") - 1, sum_lat=F("sum_lat") - lat, sum_lng=F("sum_lng") - lng)
-        cell = cells.first()
-        if cell is None:
-            continue
-        if cell.count <= 0:
-            cell.delete()
-        elif cell.sample_id == pk:
-            w, s, e, n = cell_bounds(cx, cy, zoom)
-            other = (
-                MapPoint.objects.filter(lat__gte=s, lat__lt=n, lng__gte=w, lng__lt=e)
-                .exclude(pk=pk)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            cells.update(sample_id=other)
-            if cell.count == 1 and other is not None:
-                # Centroid of a single point: the point itself (no accumulated float drift).
-                point = MapPoint.objects.get(pk=other)
-                cells.update(sum_lat=point.lat, sum_lng=point.lng)
+            ):
+                cell.save()
+
+
+def _remove(pk: int, lat: float, lng: float) -> None:
+    """Uncount a point from its cells at every zoom (and re-pick samples it was)."""
+    from ..models import MapCell, MapPoint
+
+    q = _cells_q(lat, lng)
+    MapCell.objects.filter(q).update(
+        count=F("count") - 1, sum_lat=F("sum_lat") - lat, sum_lng=F("sum_lng") - lng
+    )
+    MapCell.objects.filter(q, count__lte=0).delete()
+    for cell in MapCell.objects.filter(q, sample_id=pk):
+        w, s, e, n = cell_bounds(cell.cx, cell.cy, cell.zoom)
+        others = MapPoint.objects.filter(lat__gte=s, lat__lt=n, lng__gte=w, lng__lt=e).exclude(
+            pk=pk
+        )
+        other = others.values_list("pk", "lat", "lng").first()
+        cell.sample_id = other[0] if other else None
+        if cell.count == 1 and other:
+            # Centroid of a single point: the point itself (no accumulated float drift).
+            cell.sum_lat, cell.sum_lng = other[1], other[2]
+        cell.save(update_fields=["sample_id", "sum_lat", "sum_lng"])
 
 
 @transaction.atomic
@@ -214,11 +230,11 @@ def refresh_project(pk: int) -> bool:
         return False
     if previous is not None:
         MapPoint.objects.filter(pk=pk).delete()
-        _add(pk, previous[0], previous[1], -1)
+        _remove(pk, previous[0], previous[1])
     if current is not None:
         _, lat, lng = current
         MapPoint.objects.create(project_id=pk, lat=lat, lng=lng)
-        _add(pk, lat, lng, +1)
+        _add(pk, lat, lng)
     return True
 
 

@@ -198,12 +198,28 @@
             window.addEventListener("carrefour:urlchange", function () {
                 self.onUrlChange();
             });
+            // The live search announces its updates too (search.js).
+            document.addEventListener("search:updated", function () {
+                self.onUrlChange();
+            });
         }
         // A filtered map first asks where its projects are, to frame them.
         this.load(this.filters().toString() !== "" && !bbox);
     };
 
+    ProjectMap.prototype.syncBboxInput = function () {
+        // The results page's hidden field keeps the "in this map view" filter in the form.
+        var input = document.querySelector("[data-map-bbox-input]");
+        if (!input) {
+            return;
+        }
+        var value = new URLSearchParams(window.location.search).get("bbox") || "";
+        input.value = value;
+        input.disabled = !value;
+    };
+
     ProjectMap.prototype.onUrlChange = function () {
+        this.syncBboxInput();
         var key = this.filters().toString();
         var bbox = this.filterBbox();
         var bboxKey = bbox ? bboxString(bbox) : "";
@@ -375,16 +391,24 @@
                     keyboard: true,
                     title: label,
                 });
+                var zoomIn = function () {
+                    map.setView([lat, lng], Math.min(map.getZoom() + 2, 18));
+                };
                 marker.on("add", function () {
                     var node = marker.getElement();
                     if (node) {
                         node.setAttribute("aria-label", label);
                         node.dataset.count = count;
+                        // Leaflet only handles Enter on markers with a popup.
+                        node.addEventListener("keydown", function (event) {
+                            if (event.key === "Enter" || event.key === " ") {
+                                event.preventDefault();
+                                zoomIn();
+                            }
+                        });
                     }
                 });
-                marker.on("click", function () {
-                    map.setView([lat, lng], Math.min(map.getZoom() + 2, 18));
-                });
+                marker.on("click", zoomIn);
                 self.clusterLayer.addLayer(marker);
                 groups += 1;
             });
