@@ -238,6 +238,137 @@ class StatsBlock(blocks.StructBlock):
         return context
 
 
+# --- Search and project list blocks (rendered lazily through catalogue.search) ---------------
+def _results_page_url(presets: dict, query=None) -> str:
+    """The results page (`/projets/`) with the presets as ordinary, removable URL filters."""
+    from .models import ProjectIndexPage
+    from .search.query import SearchQuery
+
+    index = ProjectIndexPage.objects.live().first()
+    if index is None:
+        return ""
+    filters = {facet: list(values) for facet, values in presets.items()}
+    if query is not None:
+        for facet, values in query.filters.items():
+            filters[facet] = sorted(set(filters.get(facet, [])) | set(values))
+    full = SearchQuery(
+        text=query.text if query else "",
+        filters=filters,
+        commune=query.commune if query else "",
+        radius_km=query.radius_km if query else None,
+    )
+    return index.url + full.querystring()
+
+
+def _block_prefix(parent_context, value) -> str:
+    """URL namespace of one block on a page ("b1a2b3-q"): its StreamField id when known."""
+    import hashlib
+
+    block_id = (parent_context or {}).get("id") or hashlib.sha1(
+        repr(sorted(value.get("filters", {}) or {})).encode() + str(value.get("title")).encode()
+    ).hexdigest()
+    return "b" + str(block_id).replace("-", "")[:6] + "-"
+
+
+class SearchBlock(blocks.StructBlock):
+    """A search box with results, restricted to the editor's fixed filters.
+
+    Its state lives in namespaced URL parameters, so several search blocks on one page work
+    independently; "see all" opens the results page with the presets as ordinary filters.
+    """
+
+    title = blocks.CharBlock(label=_("titre"), required=False)
+    intro = blocks.TextBlock(label=_("introduction"), required=False)
+    filters = ProjectFiltersBlock(label=_("filtres fixés"))
+    show_facets = blocks.BooleanBlock(
+        label=_("proposer les filtres Domaines et Publics"), required=False, default=True
+    )
+    max_items = blocks.IntegerBlock(
+        label=_("nombre de résultats affichés"), default=6, min_value=1, max_value=24
+    )
+
+    class Meta:
+        icon = "search"
+        template = "catalogue/blocks/search_block.html"
+        label = _("Recherche de projets")
+
+    def get_context(self, value, parent_context=None):
+        from .search import engine
+        from .search.query import SearchQuery
+
+        context = super().get_context(value, parent_context=parent_context)
+        request = (parent_context or {}).get("request")
+        prefix = _block_prefix(parent_context, value)
+        presets = ProjectFiltersBlock.presets(value.get("filters"))
+        params = request.GET if request is not None else {}
+        query = SearchQuery.from_params(
+            params, presets=presets, prefix=prefix, per_page=value.get("max_items") or 6
+        )
+        facets = ["domaine", "public"] if value.get("show_facets") else []
+        results = engine.execute(query, facets=facets, with_facets=bool(facets))
+        # Other blocks' (and the page's) parameters are carried so their state survives.
+        kept = []
+        if request is not None:
+            for key, values in request.GET.lists():
+                if not key.startswith(prefix):
+                    kept.extend((key, v) for v in values)
+        context.update(
+            {
+                "prefix": prefix,
+                "dom_id": prefix.rstrip("-"),
+                "query": query,
+                "search": results,
+                "kept_params": kept,
+                "see_all_url": _results_page_url(presets, query),
+                "facet_groups": [
+                    {"name": f, "param": prefix + f, "items": results.facets.get(f, [])[:8]}
+                    for f in facets
+                    if results.facets.get(f)
+                ],
+            }
+        )
+        return context
+
+
+class ProjectListBlock(blocks.StructBlock):
+    """A list of projects matching the editor's fixed filters (no interaction)."""
+
+    title = blocks.CharBlock(label=_("titre"), required=False)
+    filters = ProjectFiltersBlock(label=_("filtres fixés"))
+    order = blocks.ChoiceBlock(
+        choices=[("newest", _("les plus récents")), ("title", _("ordre alphabétique"))],
+        default="newest",
+        label=_("ordre"),
+    )
+    max_items = blocks.IntegerBlock(
+        label=_("nombre de projets"), default=6, min_value=1, max_value=24
+    )
+    show_link = blocks.BooleanBlock(
+        label=_("lien vers tous les résultats"), required=False, default=True
+    )
+
+    class Meta:
+        icon = "list-ul"
+        template = "catalogue/blocks/project_list_block.html"
+        label = _("Liste de projets filtrée")
+
+    def get_context(self, value, parent_context=None):
+        from .search import engine
+        from .search.query import SearchQuery
+
+        context = super().get_context(value, parent_context=parent_context)
+        presets = ProjectFiltersBlock.presets(value.get("filters"))
+        query = SearchQuery(
+            presets=SearchQuery.clean_presets(presets),
+            sort=value.get("order") or "newest",
+            per_page=value.get("max_items") or 6,
+        )
+        results = engine.execute(query, with_facets=False, suggest=False)
+        context["search"] = results
+        context["see_all_url"] = _results_page_url(presets) if value.get("show_link") else ""
+        return context
+
+
 class BaseStreamBlock(blocks.StreamBlock):
     """The blocks every editorial page offers."""
 
@@ -258,3 +389,5 @@ class BaseStreamBlock(blocks.StreamBlock):
     dossier = DossierBlock()
     map = MapBlock()
     statistics = StatsBlock()
+    search = SearchBlock()
+    project_list = ProjectListBlock()

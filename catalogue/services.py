@@ -494,6 +494,11 @@ def _touch_source(source: ProjectSource, seen_at) -> None:
     ProjectSource.objects.filter(pk=source.pk).update(
         last_seen=seen_at, still_listed=True, missed_runs=0
     )
+    if not source.still_listed:
+        # listed again: the search index's "still listed" facet follows (no save() signal here)
+        from .search.indexer import index_project
+
+        index_project(source.project_id)
 
 
 def set_coup_de_coeur(page: ProjectPage, value: bool, *, user=None) -> None:

@@ -13,6 +13,7 @@ tsvector + ``ts_rank`` on PostgreSQL (``carrefour_fr``: unaccent + French Snowba
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -316,17 +317,42 @@ def facet_counts(query: SearchQuery, facets: list[str] | None = None) -> dict[st
     return counts
 
 
+_label_tables: dict = {}
+
+
+def _label_table(kind: str) -> dict[str, str]:
+    """slug/code -> label for the database-backed facets, read once per data version."""
+    from ..models import NomenclatureCode, PartnerPage, TaxonomyGroup
+
+    version = freshness.current()
+    if _label_tables.get("version") != version:
+        _label_tables.clear()
+        _label_tables["version"] = version
+    if kind not in _label_tables:
+        if kind == "taxonomy":
+            rows = TaxonomyGroup.objects.values_list("slug", "name")
+        elif kind == "code":
+            rows = NomenclatureCode.objects.values_list("code", "name")
+        else:
+            rows = PartnerPage.objects.values_list("slug", "title")
+        _label_tables[kind] = dict(rows)
+    return _label_tables[kind]
+
+
 def _labels(facet: str, values) -> dict[str, str]:
     from ..geography import DEPARTMENTS, REGIONS
-    from ..models import NomenclatureCode, PartnerPage, Scale, Stage, StructureKind, TaxonomyGroup
+    from ..models import Scale, Stage, StructureKind
 
     values = list(values)
-    if facet in ("domaine", "public", "methode"):
-        return dict(TaxonomyGroup.objects.filter(slug__in=values).values_list("slug", "name"))
-    if facet == "code":
-        return dict(NomenclatureCode.objects.filter(code__in=values).values_list("code", "name"))
-    if facet == "partenaire":
-        return dict(PartnerPage.objects.filter(slug__in=values).values_list("slug", "title"))
+    if facet in ("domaine", "public", "methode", "code", "partenaire"):
+        kind = {"code": "code", "partenaire": "partner"}.get(facet, "taxonomy")
+        table = _label_table(kind)
+        found = {v: table[v] for v in values if v in table}
+        if len(found) < len(values):  # a value added since: read again
+            _label_tables.pop(kind, None)
+            table = _label_table(kind)
+            found = {v: table[v] for v in values if v in table}
+        return found
     if facet == "structure":
         return {v: str(StructureKind(v).label) for v in values if v in StructureKind.values}
     if facet == "stade":
@@ -411,7 +437,8 @@ def execute(
     cache_key = None
     cached = None
     if with_facets and _cacheable(query):
-        cache_key = f"search:facets:{freshness.current()}:{hash((query.cache_key(), str(facets)))}"
+        digest = hashlib.sha1(f"{query.cache_key()}|{facets}".encode()).hexdigest()
+        cache_key = f"search:facets:{freshness.current()}:{digest}"
         cached = cache.get(cache_key)
     if cached is not None:
         count, counts = cached

@@ -91,6 +91,9 @@ def forget_taxonomy(*args, **kwargs) -> None:
     """Signal receiver: the nomenclature changed, re-read it on next use."""
     global _lookups
     _lookups = None
+    from .engine import _label_tables
+
+    _label_tables.clear()
 
 
 FAMILY_FACET = {"domaines": "domaine", "publics": "public", "methodes": "methode"}
@@ -198,21 +201,63 @@ def _related_data(page_ids: list[int]):
     return codes, tags, sources
 
 
+class _Urls:
+    """Page URLs from `url_path` and the sites' root paths (Wagtail's `get_url` per page costs
+    a millisecond; this is the same rule, resolved once)."""
+
+    def __init__(self):
+        from wagtail.models import Site
+
+        self.roots = sorted(
+            Site.get_site_root_paths(), key=lambda root: len(root.root_path), reverse=True
+        )
+        self.single = len(self.roots) == 1
+
+    def __call__(self, page) -> str:
+        for root in self.roots:
+            if page.url_path.startswith(root.root_path):
+                path = page.url_path[len(root.root_path) - 1 :]
+                return path if self.single else root.root_url + path
+        return ""
+
+
 def _build(pages: list, lookups: _Lookups, stem: bool):
     ids = [p.id for p in pages]
     codes, tags, sources = _related_data(ids)
     entries, facet_rows = [], []
+    url_of = _Urls()
     for page in pages:
-        url = page.get_url() or ""
+        url = url_of(page)
         entry, facets = _entry_and_facets(
             page, codes.get(page.id, ()), tags.get(page.id, ()), sources.get(page.id, ()),
             lookups, url, stem,
         )  # fmt: skip
         entries.append(entry)
-        facet_rows.extend(
-            ProjectFacetValue(entry_id=page.id, facet=f, value=v[:64]) for f, v in sorted(facets)
-        )
+        facet_rows.extend((page.id, f, v[:64]) for f, v in sorted(facets))
     return entries, facet_rows
+
+
+def _insert(entries, facet_rows, batch=BATCH):
+    ProjectSearchEntry.objects.bulk_create(entries, batch_size=batch)
+    # Plain rows, not model instances: the index has ~14 facet values per project.
+    table = ProjectFacetValue._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (entry_id, facet, value) VALUES (%s, %s, %s)", facet_rows
+        )
+
+
+def _delete(page_ids):
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(page_ids))
+        cursor.execute(
+            f"DELETE FROM {ProjectFacetValue._meta.db_table} WHERE entry_id IN ({marks})",
+            page_ids,
+        )
+        cursor.execute(
+            f"DELETE FROM {ProjectSearchEntry._meta.db_table} WHERE page_id IN ({marks})",
+            page_ids,
+        )
 
 
 def index_projects(page_ids: Iterable[int]) -> int:
@@ -226,11 +271,10 @@ def index_projects(page_ids: Iterable[int]) -> int:
         stem = stems_in_index()
         for start in range(0, len(page_ids), BATCH):
             chunk = page_ids[start : start + BATCH]
-            ProjectSearchEntry.objects.filter(page_id__in=chunk).delete()
+            _delete(chunk)
             pages = list(_indexable(ProjectPage.objects.filter(pk__in=chunk)).only(*PAGE_FIELDS))
             entries, facet_rows = _build(pages, table, stem)
-            ProjectSearchEntry.objects.bulk_create(entries, batch_size=BATCH)
-            ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+            _insert(entries, facet_rows)
             written += len(entries)
     _changed()
     return written
@@ -242,7 +286,9 @@ def index_project(page_id: int) -> bool:
 
 
 def remove_projects(page_ids: Iterable[int]) -> None:
-    ProjectSearchEntry.objects.filter(page_id__in=list(page_ids)).delete()
+    page_ids = [int(pk) for pk in page_ids if pk is not None]
+    for start in range(0, len(page_ids), BATCH):
+        _delete(page_ids[start : start + BATCH])
     _changed()
 
 
@@ -275,8 +321,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, batch: int = BAT
                 break
             last_id = pages[-1].pk
             entries, facet_rows = _build(pages, table, stem)
-            ProjectSearchEntry.objects.bulk_create(entries, batch_size=batch)
-            ProjectFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+            _insert(entries, facet_rows, batch)
             done += len(entries)
             if progress:
                 progress(done, total)

@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from ..models import NomenclatureCode, ProjectPage, ProjectSource, TaxonomyGroup
+from ..models import NomenclatureCode, PartnerPage, ProjectPage, ProjectSource, TaxonomyGroup
 from . import indexer
 
 
@@ -90,6 +90,9 @@ def connect():
     post_delete.connect(_source_changed, sender=ProjectSource, dispatch_uid=uid + "source-")
     m2m_changed.connect(
         _code_groups_changed, sender=NomenclatureCode.groups.through, dispatch_uid=uid + "groups"
+    )
+    page_published.connect(
+        indexer.forget_taxonomy, sender=PartnerPage, dispatch_uid=uid + "partner-label"
     )
     for model in (NomenclatureCode, TaxonomyGroup):
         post_save.connect(indexer.forget_taxonomy, sender=model, dispatch_uid=uid + model.__name__)

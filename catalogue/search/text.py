@@ -30,10 +30,15 @@ STOPWORDS = frozenset(
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or ligatures: "Santé ŒUVRE" -> "sante oeuvre"."""
-    text = (text or "").translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    """Lower case without accents or ligatures: "Santé ŒUVRE" -> "sante oeuvre".
+
+    Letters without an ASCII base (Greek, Cyrillic…) are dropped: the catalogue is French.
+    """
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        text = text.encode("ascii", "ignore").decode("ascii")
+    return text.lower()
 
 
 def strip_html(html: str) -> str:

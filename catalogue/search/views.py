@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -197,7 +198,7 @@ def search_page(page, request):
         else page.get_template(request)
     )
     response = TemplateResponse(request, template, context)
-    response["Vary"] = "X-Requested-With"
+    patch_vary_headers(response, ["X-Requested-With"])
     return response
 
 

@@ -36,6 +36,8 @@ class RealCatalogue:
     ffe: object
     apriles: object
     pages: list = field(default_factory=list)
+    # page pk -> (record, source key, partner page), to replay a harvest of a record
+    records: dict = field(default_factory=dict)
     private: object = None
     unpublished: object = None
     favourite: object = None
@@ -66,6 +68,7 @@ def load_real_catalogue(limit: int | None = None) -> RealCatalogue:
             except services.ServiceError:
                 continue
             catalogue.pages.append(result.page)
+            catalogue.records[result.page.pk] = (record, source_key, partner)
 
     located = (
         ProjectPage.objects.live().filter(latitude__isnull=False).exclude(summary="").order_by("pk")
