@@ -228,6 +228,7 @@ def decide_claim(reviewer, claim: ProjectClaim, *, approve: bool, note: str = ""
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     project = claim.project.specific
     if approve:
+        _quiet_admin_emails(claim.user)
         Follow.objects.get_or_create(
             user=claim.user,
             target_type=_ct(project),
@@ -255,6 +256,26 @@ def decide_claim(reviewer, claim: ProjectClaim, *, approve: bool, note: str = ""
         transactional=True,
     )
     return claim
+
+
+def _quiet_admin_emails(user):
+    """Members never enter the admin: Wagtail's moderation e-mails (links to the admin) are
+    replaced for them by our own notifications (`notify.holder_edit_decided`)."""
+    if user.is_staff:
+        return
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.approved_notifications = False
+    profile.rejected_notifications = False
+    profile.updated_comments_notifications = False
+    profile.save(
+        update_fields=[
+            "approved_notifications",
+            "rejected_notifications",
+            "updated_comments_notifications",
+        ]
+    )
 
 
 @transaction.atomic

@@ -76,7 +76,8 @@ def notify(
     except IntegrityError:
         return None
     if transactional:
-        transaction.on_commit(functools.partial(_queue, "send_now", [notification.pk]))
+        # Answers to the member's own request go out at once, like allauth's e-mails.
+        transaction.on_commit(functools.partial(_send_now, [notification.pk]))
     else:
         queue_immediate([recipient.pk])
     return notification
@@ -147,6 +148,15 @@ def queue_immediate(user_ids):
     )
     if immediate:
         transaction.on_commit(functools.partial(_queue, "send_immediate", immediate))
+
+
+def _send_now(ids):
+    from .tasks import send_now
+
+    try:
+        send_now(ids)
+    except Exception:  # noqa: BLE001 - a mail server hiccup must not break the request
+        logger.exception("Could not e-mail notifications %s; the sweep will retry", ids)
 
 
 def _queue(task_name, ids):
@@ -261,6 +271,43 @@ def project_published(page, revision=None):
         url=page.url or "",
         target=page,
         event_key=f"updated:{page.pk}:{day}",
+    )
+
+
+def holder_edit_decided(workflow_state, *, approved):
+    """Tell a holder (not an admin user) that editors published or sent back their edit."""
+    from django.urls import reverse
+
+    from catalogue.models import ProjectPage
+
+    requester = workflow_state.requested_by
+    page = workflow_state.content_object
+    if requester is None or requester.is_staff or page is None:
+        return None
+    page = page.specific
+    if not isinstance(page, ProjectPage) or not permissions.is_project_holder(requester, page):
+        return None
+    task_state = workflow_state.current_task_state
+    comment = (getattr(task_state, "comment", "") or "") if task_state else ""
+    if approved:
+        kind = Notification.Kind.EDIT_PUBLISHED
+        title = _("Vos modifications de « %(title)s » sont publiées") % {"title": page.title}
+        url = page.url or ""
+    else:
+        kind = Notification.Kind.EDIT_NEEDS_CHANGES
+        title = _("La rédaction demande des changements à votre modification de « %(title)s »") % {
+            "title": page.title
+        }
+        url = reverse("community:holder_edit", args=[page.pk])
+    return notify(
+        requester,
+        kind,
+        title=title,
+        body=comment,
+        url=url,
+        target=page,
+        dedupe_key=f"workflow:{workflow_state.pk}:{task_state.pk if task_state else 0}:{kind}",
+        transactional=True,
     )
 
 

@@ -2,6 +2,8 @@
 
 - every new activity entry fans out to followers' notifications (`notify.fan_out`);
 - a published change of a followed project notifies its followers;
+- the editors' decision on a holder's edit (Wagtail workflow) is told to the holder in the site
+  and by e-mail, with front-end links (Wagtail's own e-mails point members to the admin);
 - after `migrate`: editor groups may review claims, and the django-q2 schedules of the
   notification e-mails exist (`schedules.ensure_schedules`, idempotent).
 """
@@ -29,6 +31,18 @@ def page_published(sender, instance, revision=None, **kwargs):
         project_published(instance, revision)
 
 
+def workflow_approved(sender, instance, user=None, **kwargs):
+    from .notify import holder_edit_decided
+
+    holder_edit_decided(instance, approved=True)
+
+
+def workflow_rejected(sender, instance, user=None, **kwargs):
+    from .notify import holder_edit_decided
+
+    holder_edit_decided(instance, approved=False)
+
+
 def after_migrate(sender, using="default", **kwargs):
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
@@ -49,10 +63,14 @@ def after_migrate(sender, using="default", **kwargs):
 
 def connect(app_config):
     from wagtail.signals import page_published as wagtail_page_published
+    from wagtail.signals import workflow_approved as wagtail_workflow_approved
+    from wagtail.signals import workflow_rejected as wagtail_workflow_rejected
 
     from . import personal_data  # noqa: F401 - registers the export sections
     from .models import Activity
 
     post_save.connect(activity_created, sender=Activity, dispatch_uid="community_fan_out")
     wagtail_page_published.connect(page_published, dispatch_uid="community_project_published")
+    wagtail_workflow_approved.connect(workflow_approved, dispatch_uid="community_edit_approved")
+    wagtail_workflow_rejected.connect(workflow_rejected, dispatch_uid="community_edit_rejected")
     post_migrate.connect(after_migrate, sender=app_config, dispatch_uid="community_5b_migrate")

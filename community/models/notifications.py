@@ -69,6 +69,8 @@ class Notification(models.Model):
         COMMENTED = "commented", _("Nouveau commentaire")
         PROJECT_LINKED = "project_linked", _("Projet suivi par un espace")
         SEARCH_MATCH = "search_match", _("Nouveau projet pour une recherche enregistrée")
+        EDIT_PUBLISHED = "edit_published", _("Modification du porteur publiée")
+        EDIT_NEEDS_CHANGES = "edit_needs_changes", _("Modification du porteur à revoir")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

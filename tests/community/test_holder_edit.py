@@ -402,3 +402,45 @@ def test_news_link_must_be_http(client, ffe_project):
         {"title": "x", "body": "y", "link": "javascript:alert(1)"},
     )
     assert response.status_code == 200 and not ProjectNews.objects.exists()
+
+
+def test_editors_decisions_reach_the_holder_not_admin_links(
+    client, ffe_project, mailoutbox, django_capture_on_commit_callbacks
+):
+    from community.models import Notification
+
+    owner = make_user("porteuse", "porteuse@lacravatesolidaire.org")
+    approve(owner, ffe_project)
+    editor = make_editor()
+    mailoutbox.clear()
+    services.apply_holder_edit(ffe_project, owner, {"summary": "Première version."}, publish=False)
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    # The editor requests changes, with a comment.
+    task_state = page.current_workflow_task_state
+    with django_capture_on_commit_callbacks(execute=True):
+        task_state.task.specific.on_action(
+            task_state.specific, editor, "reject", comment="Précisez le public accompagné."
+        )
+    page.refresh_from_db()
+    assert page.current_workflow_state.status == WorkflowState.STATUS_NEEDS_CHANGES
+    sent_back = Notification.objects.get(recipient=owner, kind="edit_needs_changes")
+    assert sent_back.body == "Précisez le public accompagné."
+    assert sent_back.url == reverse("community:holder_edit", args=[page.pk])
+    to_owner = [m for m in mailoutbox if owner.email in m.to]
+    assert len(to_owner) == 1 and "/admin/" not in to_owner[0].body
+    # The holder corrects: the same workflow resumes; the editor approves; the holder is told.
+    services.apply_holder_edit(page, owner, {"summary": "Version corrigée."}, publish=False)
+    page.refresh_from_db()
+    assert page.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert WorkflowState.objects.filter(object_id=str(page.pk)).count() == 1
+    task_state = page.current_workflow_task_state
+    with django_capture_on_commit_callbacks(execute=True):
+        task_state.task.specific.on_action(task_state.specific, editor, "approve")
+    page.refresh_from_db()
+    assert page.summary == "Version corrigée."
+    assert Notification.objects.filter(recipient=owner, kind="edit_published").count() == 1
+    to_owner = [m for m in mailoutbox if owner.email in m.to]
+    assert len(to_owner) == 2 and all("/admin/" not in m.body for m in to_owner)
+    history = holders.revision_history(page)
+    assert [row["status"] for row in history[:1]] == ["live"]
+    assert "rejected" in [row["status"] for row in history]
