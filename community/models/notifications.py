@@ -51,9 +51,11 @@ class NotificationSettings(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Outside spaces, in public spaces, or in private spaces `user` (still) belongs to."""
+        from .spaces import Membership
+
         public = Q(space__isnull=True) | Q(space__visibility="public")
-        member = Q(space__memberships__user=user)
-        return self.filter(recipient=user).filter(public | member).distinct()
+        mine = Membership.objects.filter(user=user).values("space_id")
+        return self.filter(recipient=user).filter(public | Q(space_id__in=mine))
 
     def unread(self):
         return self.filter(read_at__isnull=True)
