@@ -65,8 +65,12 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## messages: extract the strings, fill the catalogues from locale/*/dictionary.py, compile.
+## New strings are listed as missing: add them to locale/en/dictionary.py and run it again.
 messages: venv
-	DJANGO_DEBUG=1 $(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=node_modules --ignore=static
+	DJANGO_DEBUG=1 $(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=node_modules --ignore=static --ignore=var
+	$(BIN)/python bin/po_fill.py --identity locale/fr/LC_MESSAGES/django.po locale/fr/dictionary.py
+	$(BIN)/python bin/po_fill.py locale/en/LC_MESSAGES/django.po locale/en/dictionary.py
 	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 bench: venv

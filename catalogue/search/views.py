@@ -88,7 +88,7 @@ def presentation(results, base_url: str, *, prefix: str = "", anchor: str = "") 
     if query.text:
         chips.append(
             {
-                "label": f"« {query.text} »",
+                "label": _("« %(text)s »") % {"text": query.text},
                 "url": _url(base_url, query.without("q"), prefix, anchor),
             }
         )
@@ -98,7 +98,7 @@ def presentation(results, base_url: str, *, prefix: str = "", anchor: str = "") 
             label = labels.get((facet, value), value)
             chips.append(
                 {
-                    "label": f"{FACETS[facet]} : {label}",
+                    "label": _("%(facet)s : %(value)s") % {"facet": FACETS[facet], "value": label},
                     "url": _url(base_url, query.without(facet, value), prefix, anchor),
                 }
             )
