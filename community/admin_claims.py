@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from . import holders
@@ -92,3 +93,24 @@ def menu_item():
         icon_name="user",
         order=310,
     )
+
+
+class PendingClaimsPanel(Component):
+    """On the admin dashboard: how many claims wait for a decision."""
+
+    name = "community_pending_claims"
+    order = 90
+    template_name = "community/admin/pending_claims_panel.html"
+
+    def __init__(self, count):
+        self.count = count
+
+    def get_context_data(self, parent_context):
+        return {"count": self.count, "queue_url": reverse("community_claims_admin")}
+
+
+def homepage_panels(request, panels):
+    if holders.can_review_claims(request.user):
+        count = ProjectClaim.objects.pending().count()
+        if count:
+            panels.append(PendingClaimsPanel(count))

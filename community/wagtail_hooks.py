@@ -7,6 +7,7 @@ from . import admin_claims
 # --- holders' claims queue (/admin/porteurs/) ---------------------------------------------------
 hooks.register("register_admin_urls", admin_claims.admin_urls)
 hooks.register("register_admin_menu_item", admin_claims.menu_item)
+hooks.register("construct_homepage_panels", admin_claims.homepage_panels)
 
 # --- comment moderation queue (/admin/moderation/) and featured spaces (snippet) ---------------
 from wagtail.snippets.models import register_snippet  # noqa: E402

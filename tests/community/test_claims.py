@@ -258,3 +258,11 @@ def test_export_contains_claims(ffe_project):
     data = services.export_account_data(member)
     assert data["project_claims"][0]["message"] == "Mon message"
     assert data["notifications"]["frequency"] == "weekly"
+
+
+def test_admin_dashboard_counts_pending_claims(client, ffe_project):
+    holders.submit_claim(make_user("paul"), ffe_project, role="Bénévole")
+    client.force_login(make_editor())
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "1 demande de porteur attend votre décision" in html
+    assert reverse("community_claims_admin") in html
