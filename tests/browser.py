@@ -66,11 +66,13 @@ def browser():
     # The live server answers from its own thread; the test thread's calls are really synchronous.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    snapshots = _serialized_snapshots()
     try:
         with sync_playwright() as playwright:
             instance = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
+            _restore_serialized_snapshots(snapshots)
             try:
                 yield instance
             finally:
@@ -80,6 +82,33 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _serialized_snapshots():
+    """The database snapshots Django took for serialized_rollback, by connection alias."""
+    from django.db import connections
+
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+def _restore_serialized_snapshots(snapshots):
+    """Hand the snapshots to the connection objects the test thread sees from now on.
+
+    Django keeps connections in an asgiref Local (context variables). Once Playwright's sync API
+    has switched greenlets, the test code runs in another context and gets fresh connection
+    objects without `_test_serialized_contents`: serialized_rollback would then silently skip
+    the restore (Wagtail's root page would be gone) whenever the database was set up before the
+    browser started, as it is in a full run.
+    """
+    from django.db import connections
+
+    for alias, contents in snapshots.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
 
 
 @pytest.fixture
