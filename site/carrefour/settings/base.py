@@ -324,6 +324,10 @@ HARVEST_USER_AGENT = os.environ.get(
 )
 GEOCODER_BAN_ENABLED = env_bool("GEOCODER_BAN_ENABLED")
 
+# Project holders' front-end edits: published at once, or submitted to the editors' moderation
+# workflow (default).
+HOLDER_EDITS_PUBLISH_IMMEDIATELY = env_bool("HOLDER_EDITS_PUBLISH_IMMEDIATELY")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
