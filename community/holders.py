@@ -56,6 +56,8 @@ GENERIC_DOMAINS = frozenset(
 )
 
 VERB_NEWS = "project_news"
+# A member may wait for at most this many decisions at once (the editors' queue is no inbox).
+MAX_PENDING_CLAIMS = 3
 VERB_CLAIM_APPROVED = "claim_approved"
 
 
@@ -164,6 +166,15 @@ def submit_claim(user, page, *, role: str, message: str = "") -> ProjectClaim:
     existing = open_claim(user, page)
     if existing is not None:
         return existing
+    if ProjectClaim.objects.pending().filter(user=user).count() >= MAX_PENDING_CLAIMS:
+        raise ValidationError(
+            _(
+                "Vous avez déjà %(count)d demandes en attente : attendez la décision de la "
+                "rédaction avant d'en envoyer d'autres."
+            )
+            % {"count": MAX_PENDING_CLAIMS},
+            code="too_many_claims",
+        )
     email, domain = matching_verified_email(user, page.website)
     try:
         with transaction.atomic():

@@ -266,3 +266,18 @@ def test_admin_dashboard_counts_pending_claims(client, ffe_project):
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "1 demande de porteur attend votre décision" in html
     assert reverse("community_claims_admin") in html
+
+
+def test_pending_claims_are_limited_per_member(client, site_tree):
+    from tests.community.factories_5b import make_project, other_record
+
+    member = make_user("paul")
+    projects = [
+        make_project(other_record(title=f"Projet {n}", source_id=f"p{n}")) for n in range(4)
+    ]
+    for project in projects[: holders.MAX_PENDING_CLAIMS]:
+        holders.submit_claim(member, project, role="Bénévole")
+    client.force_login(member)
+    response = client.post(reverse("community:claim", args=[projects[-1].pk]), {"role": "Bénévole"})
+    assert response.status_code == 200 and "déjà 3 demandes" in response.content.decode()
+    assert ProjectClaim.objects.filter(user=member).count() == holders.MAX_PENDING_CLAIMS
