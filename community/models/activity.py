@@ -20,7 +20,10 @@ class ActivityQuerySet(models.QuerySet):
         public = Q(space__isnull=True) | Q(space__visibility="public")
         if user is None or not user.is_authenticated:
             return self.filter(public)
-        return self.filter(public | Q(space__memberships__user=user)).distinct()
+        from .spaces import Membership
+
+        mine = Membership.objects.filter(user=user).values("space_id")
+        return self.filter(public | Q(space_id__in=mine))
 
 
 class Activity(models.Model):

@@ -22,9 +22,10 @@ class SpaceQuerySet(models.QuerySet):
         """Public spaces, plus the private ones `user` belongs to."""
         if user is None or not user.is_authenticated:
             return self.filter(visibility=Space.Visibility.PUBLIC)
-        return self.filter(
-            Q(visibility=Space.Visibility.PUBLIC) | Q(memberships__user=user)
-        ).distinct()
+        # A subquery rather than a join: no duplicates, and later annotations over
+        # memberships (member counts) are not narrowed by this filter.
+        mine = Membership.objects.filter(user=user).values("space_id")
+        return self.filter(Q(visibility=Space.Visibility.PUBLIC) | Q(pk__in=mine))
 
 
 class Space(models.Model):

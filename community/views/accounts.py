@@ -39,7 +39,7 @@ def account_home(request):
             .select_related("page", "discussion__space")
             .order_by("-created_at")[:10],
             "feed": Activity.objects.visible_to(user)
-            .filter(space__memberships__user=user)
+            .filter(space__in=Space.objects.filter(memberships__user=user))
             .select_related("actor__profile", "space", "target_type")[:15],
         },
     )

@@ -328,3 +328,10 @@ def test_members_cannot_reach_the_admin_snippet(client, space_member, public_spa
     response = client.get(f"/admin/snippets/community/space/edit/{public_space.pk}/")
     assert response.status_code in (302, 403)
     assert not Space.objects.get(pk=public_space.pk).featured
+
+
+def test_directory_counts_all_members_of_private_spaces(client, private_space, space_member):
+    MembershipFactory(space=private_space)
+    client.force_login(space_member)
+    html = client.get("/espaces/?q=secret").content.decode()
+    assert "3 membres" in html
