@@ -21,12 +21,13 @@ from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, F, FloatField, QuerySet
+from django.db.models import BooleanField, F, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectPage, ProjectSearchEntry
+from . import idsets
 from . import text as textmod
 from .query import FACETS, SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
@@ -131,32 +132,6 @@ def _filter_text(qs: QuerySet, terms: list[str]) -> QuerySet:
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts_expression(terms)]
         )
     )
-
-
-def _ranked_ids(filtered: QuerySet, terms: list[str], limit: int, offset: int) -> list[int]:
-    """Page ids by relevance. `filtered` has every filter except the text itself."""
-    if _is_postgres():
-        ranked = _filter_text(filtered, terms).annotate(
-            rank=RawSQL(
-                "ts_rank(search_vector, plainto_tsquery(%s::regconfig, %s))",
-                [TS_CONFIG, _pg_tsquery_text(terms)],
-                output_field=FloatField(),
-            )
-        )
-        return list(
-            ranked.order_by("-rank", "-first_published_at", "pk").values_list("pk", flat=True)[
-                offset : offset + limit
-            ]
-        )
-    sql, params = filtered.order_by().values("pk").query.sql_with_params()
-    # BM25 with the title weighing ten times the body; FTS5 ranks best first (lowest score).
-    statement = (
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({sql}) "
-        f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), rowid LIMIT %s OFFSET %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [_fts_expression(terms), *params, limit, offset])
-        return [row[0] for row in cursor.fetchall()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,31 +264,22 @@ def _nearest_point(query: SearchQuery):
 # ---------------------------------------------------------------------------------------------
 # Facets
 # ---------------------------------------------------------------------------------------------
-def _grouped_counts(entries: QuerySet, facets: list[str]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
-    if not facets:
-        return counts
-    rows = ProjectFacetValue.objects.filter(entry_id__in=entries.order_by().values("pk"))
-    if len(facets) < len(FACETS):
-        rows = rows.filter(facet__in=facets)
-    for facet, value, n in (
-        rows.order_by()
-        .values_list("facet", "value")
-        .annotate(n=Count("*"))
-        .values_list("facet", "value", "n")
-    ):
-        counts.setdefault(facet, {})[value] = n
-    return counts
-
-
 def facet_counts(query: SearchQuery, facets: list[str] | None = None) -> dict[str, dict[str, int]]:
     """facet -> {value: count}, each facet counted with the other facets' filters applied."""
+    return _counts(query, _sets(query), facets)
+
+
+def _sets(query: SearchQuery):
+    return idsets.build(query, text_terms(query), geo_centre(query))
+
+
+def _counts(query, sets, facets=None) -> dict[str, dict[str, int]]:
     facets = [f for f in (facets or FACETS) if f in FACETS]
     selected = [f for f in facets if query.filters.get(f)]
     unselected = [f for f in facets if not query.filters.get(f)]
-    counts = _grouped_counts(_filtered(query), unselected)
+    counts = idsets.grouped_counts(sets.matched(), unselected)
     for facet in selected:
-        counts.update(_grouped_counts(_filtered(query, exclude_facet=facet), [facet]))
+        counts.update(idsets.grouped_counts(sets.matched(exclude=facet), [facet]))
     return counts
 
 
@@ -408,14 +374,19 @@ def invalidate_cache() -> None:
 # ---------------------------------------------------------------------------------------------
 # Execute
 # ---------------------------------------------------------------------------------------------
-def _page_ids(query: SearchQuery, limit: int, offset: int) -> list[int]:
+def _page_ids(query: SearchQuery, matched, limit: int, offset: int) -> list[int]:
+    """One page of ids in the query's order; `matched` is the id set (None: everything)."""
     sort = query.effective_sort
     terms = text_terms(query)
     if sort == "relevance" and terms:
-        return _ranked_ids(_filtered(query, text=False), terms, limit, offset)
-    return list(
-        _order(_filtered(query), query).values_list("pk", flat=True)[offset : offset + limit]
-    )
+        return idsets.ranked_ids(matched, terms, limit, offset)
+    qs = ProjectSearchEntry.objects.all()
+    if matched is not None:
+        condition, params = idsets.id_condition(
+            f"{ProjectSearchEntry._meta.db_table}.page_id", matched
+        )
+        qs = qs.extra(where=[condition], params=params)
+    return list(_order(qs, query).values_list("pk", flat=True)[offset : offset + limit])
 
 
 def fetch_pages(ids: list[int]) -> list[ProjectPage]:
@@ -434,29 +405,26 @@ def execute(
     suggest: bool = True,
 ) -> SearchResults:
     """Run a search: count, one page of pages, facet counts (and suggestions when empty)."""
-    cache_key = None
-    cached = None
-    if with_facets and _cacheable(query):
-        digest = hashlib.sha1(f"{query.cache_key()}|{facets}".encode()).hexdigest()
-        cache_key = f"search:facets:{freshness.current()}:{digest}"
-        cached = cache.get(cache_key)
-    if cached is not None:
-        count, counts = cached
-    else:
-        counts = facet_counts(query, facets) if with_facets else {}
-        if "reference" in counts and not query.filters.get("reference"):
-            # Every entry has exactly one "reference" value: its counts sum to the total.
-            count = sum(counts["reference"].values())
-        else:
-            count = _filtered(query).count()
-        if cache_key:
-            cache.set(cache_key, (count, counts), FACET_CACHE_SECONDS)
+    sets = _sets(query)
+    matched = sets.matched()
+    count = idsets.total() if matched is None else len(matched)
+    counts = {}
+    if with_facets:
+        cache_key = None
+        if _cacheable(query) and idsets.cache_allowed():
+            digest = hashlib.sha1(f"{query.cache_key()}|{facets}".encode()).hexdigest()
+            cache_key = f"search:facets:{freshness.current()}:{digest}"
+            counts = cache.get(cache_key)
+        if not counts:
+            counts = _counts(query, sets, facets)
+            if cache_key:
+                cache.set(cache_key, counts, FACET_CACHE_SECONDS)
 
     per_page = query.per_page
     num_pages = max(1, math.ceil(count / per_page))
     number = min(query.page, num_pages)
     offset = (number - 1) * per_page
-    ids = _page_ids(query, per_page, offset) if count else []
+    ids = _page_ids(query, matched, per_page, offset) if count else []
     pages = fetch_pages(ids)
     paginator = Paginator(_Counted(count, offset, pages), per_page)
     page_obj = paginator.page(number)
@@ -486,6 +454,12 @@ def execute(
     return results
 
 
+def count_of(query: SearchQuery) -> int:
+    """How many projects match (no page, no facet)."""
+    matched = _sets(query).matched()
+    return idsets.total() if matched is None else len(matched)
+
+
 def suggestions(query: SearchQuery, limit: int = 3) -> list[dict]:
     """Ways out of an empty result: removing one filter (best first); when no single removal
     is enough, removing the narrowest filters (those matching fewest projects) one by one
@@ -504,7 +478,7 @@ def suggestions(query: SearchQuery, limit: int = 3) -> list[dict]:
     found = []
     for facet, value, label in candidates:
         relaxed = query.without(facet, value)
-        n = _filtered(relaxed).count()
+        n = count_of(relaxed)
         if n:
             found.append(
                 {"facet": facet, "value": value, "label": label, "count": n, "query": relaxed}
@@ -525,13 +499,13 @@ def suggestions(query: SearchQuery, limit: int = 3) -> list[dict]:
             only = only.replace(bbox=query.bbox)
         else:
             only = only.with_value(facet, value)
-        return _filtered(only).count()
+        return count_of(only)
 
     relaxed, removed = query, []
     for facet, value, label in sorted(candidates, key=alone):
         relaxed = relaxed.without(facet, value)
         removed.append(label)
-        n = _filtered(relaxed).count()
+        n = count_of(relaxed)
         if n:
             return [
                 {

@@ -350,7 +350,9 @@ def analyse():
 
 
 def _changed():
-    """Tell cached readers (facet counts of the unfiltered catalogue) that the index moved."""
-    from . import engine
+    """Tell cached readers (id sets, facet counts of the unfiltered catalogue) that the index
+    moved."""
+    from . import engine, idsets
 
+    idsets.written()
     engine.invalidate_cache()
