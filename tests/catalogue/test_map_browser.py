@@ -47,7 +47,9 @@ def wait_for_total(page, total: int, selector="[data-carrefour-map]"):
     page.wait_for_selector(f'{selector}[data-total="{total}"]:not([aria-busy])')
 
 
-def test_results_page_map_follows_the_facets(page, mapped_site):
+def test_map_journey(page, mapped_site, axe, monkeypatch):
+    """One journey (the live-server data is loaded once): results page map, facet, popup,
+    "search in this map view", then the standalone map's clusters with the keyboard."""
     located = mapped_site.count()
     assert located > 15
     page.goto("/projets/")
@@ -93,12 +95,10 @@ def test_results_page_map_follows_the_facets(page, mapped_site):
     link.wait_for()
     assert link.inner_text() == project.title
     assert link.get_attribute("href") == project.url
-    assert page.errors == []
 
-
-def test_search_in_this_map_view(page, mapped_site):
+    # "Search in this map view": the bbox goes into the URL, the list and the map agree.
     page.goto("/projets/")
-    wait_for_total(page, mapped_site.count())
+    wait_for_total(page, located)
     page.evaluate(
         "() => document.querySelector('[data-carrefour-map]').carrefourMap.map"
         ".fitBounds([[48.1, 1.4], [49.6, 3.6]])"
@@ -115,13 +115,11 @@ def test_search_in_this_map_view(page, mapped_site):
     assert page.locator("[data-map-bbox-input]").get_attribute("value")
     assert page.locator("#results-count").inner_text().startswith(f"{inside} projet")
 
-
-def test_standalone_map_clusters_are_keyboard_accessible(page, mapped_site, axe, monkeypatch):
+    # The standalone map with server clusters (few projects here: force clustering).
     from catalogue.maps import grid
 
-    monkeypatch.setattr(grid, "SMALL_VIEW", 0)  # few projects: ask the server for clusters
+    monkeypatch.setattr(grid, "SMALL_VIEW", 0)
     page.goto("/carte/")
-    located = mapped_site.count()
     wait_for_total(page, located)
     assert page.locator("[data-carrefour-map]").get_attribute("data-mode") == "clusters"
     clusters = page.locator(".map-cluster")
