@@ -317,6 +317,12 @@ WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Open-data API rate limits per client IP, "requests/seconds" (empty or 0 disables); the map
+# asks again on every move, hence its own, higher limit. Behind a reverse proxy, trust
+# X-Forwarded-For for the client IP.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/60")
+API_MAP_RATE_LIMIT = os.environ.get("API_MAP_RATE_LIMIT", "600/60")
+API_RATE_LIMIT_TRUST_FORWARDED = env_bool("API_RATE_LIMIT_TRUST_FORWARDED")
 
 # Harvester identity (issue 3).
 HARVEST_USER_AGENT = os.environ.get(

@@ -27,3 +27,5 @@ else:
     # One test database per process: concurrent runs (developers, CI) never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_carrefour_{os.getpid()}"}
 WHITENOISE_AUTOREFRESH = True
+# Tests make many API calls from one address; test_api checks the limit with its own setting.
+API_RATE_LIMIT = API_MAP_RATE_LIMIT = "100000/60"
