@@ -49,9 +49,22 @@ def test_sign_up_and_verify_by_the_emailed_link(page, axe, site_tree):
         page.get_by_role("button", name="Confirmer").click()
     assert "Connecté·e" in page.locator(".account-links").inner_text()
     assert "Nour Benali" in page.locator(".account-links").inner_text()
-    page.goto("/compte/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Mon compte"
-    assert axe(page) == [], describe_violations(axe(page))
+    for path, title in (
+        ("/compte/", "Mon compte"),
+        ("/compte/profil/", "Modifier mon profil"),
+        ("/espaces/", "Espaces communautaires"),
+        ("/espaces/nouveau/", "Créer un espace"),
+    ):
+        page.goto(path)
+        assert page.get_by_role("heading", level=1).inner_text() == title
+        violations = axe(page)
+        assert violations == [], f"{path}\n{describe_violations(violations)}"
+    # The commune field suggests communes from the gazetteer as one types.
+    page.goto("/compte/profil/")
+    page.get_by_label("Commune").press_sequentially("Renne", delay=30)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('datalist option')].some(o => o.value === 'Rennes (35238)')"
+    )
     assert page.errors == []
 
 
@@ -116,6 +129,7 @@ def test_join_private_space_by_request_discuss_and_reply(browser, live_server, a
         # The member starts a discussion.
         member_page.goto(space.get_absolute_url())
         assert member_page.get_by_role("heading", level=1).inner_text() == space.name
+        assert axe(member_page) == [], describe_violations(axe(member_page))
         member_page.get_by_role("link", name="Nouvelle discussion").click()
         member_page.get_by_label("Titre").fill("Mutualiser les livraisons")
         member_page.get_by_label("Message").fill(
