@@ -129,18 +129,24 @@ def find_existing(
         "project__live",
     )
     by_url: dict[str, _Existing] = {}
+    without_id: dict[str, _Existing] = {}
     for pk, page_id, source_id, source_url, content_hash, listed, live in rows:
         existing = _Existing(pk, page_id, content_hash, listed, live)
         if source_id:
             found[("id", source_id)] = existing
         if source_url:
             by_url.setdefault(source_url, existing)
-    # A record with an id unknown under that id may still be known by its URL (the key falls
-    # back on the canonical URL of the original page, as `services.find_project` does).
+            if not source_id:
+                without_id.setdefault(source_url, existing)
+    # The key falls back on the URL of the original page, as `services.find_project` does: any
+    # row for a record without id, only a row stored without id for a record with one.
     for record in records:
         key = record_key(record)
-        if key not in found and record.source_url in by_url:
-            found[key] = by_url[record.source_url]
+        if key in found or not record.source_url:
+            continue
+        table = without_id if record.source_id else by_url
+        if record.source_url in table:
+            found[key] = table[record.source_url]
     return found
 
 

@@ -235,13 +235,20 @@ def find_partner(name: str) -> PartnerPage | None:
 # Projects
 # ---------------------------------------------------------------------------------
 def find_project(source_key: str, source_id: str = "", source_url: str = "") -> ProjectPage | None:
-    """The update key: (source, source id), else the URL of the original page."""
+    """The update key: (source, source id), else the URL of the original page.
+
+    A record with an id is found by URL only on a row stored without id: items of an API or a
+    file share one URL, which must not make them one record.
+    """
     sources = ProjectSource.objects.filter(source_key=source_key)
     match = None
     if source_id:
         match = sources.filter(source_id=source_id).select_related("project").first()
     if match is None and source_url:
-        match = sources.filter(source_url=source_url).select_related("project").first()
+        by_url = sources.filter(source_url=source_url)
+        if source_id:
+            by_url = by_url.filter(source_id="")
+        match = by_url.select_related("project").first()
     return match.project if match else None
 
 

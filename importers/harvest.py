@@ -182,7 +182,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         and not cut_short
         and result.finish_reason == "finished"
         and not list_failures
-        and not never
+        and not [n for n in never if not n.startswith("field:")]
         and pipeline.counts["seen"] > 0
     )
     for name, value in pipeline.run_counts().items():
@@ -196,10 +196,12 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         pages = sorted({e.url for e in selector_errors if e.url})
         reasons.append(
             f"Sélecteurs sans résultat sur {len(pages) or len(selector_errors)} page(s) : "
-            + "; ".join(e.reason for e in selector_errors[:3])
+            + "; ".join(f"{e.reason} ({e.url})" for e in selector_errors[:3])
         )
     # A field missing from a handful of records says nothing; from a whole source it does.
-    telling = [n for n in never if not (cut_short and n.startswith("field:"))]
+    # Columns of a CSV read whole (no column mapping) may well be empty in every row.
+    all_columns = result.config.kind == "csv" and not getattr(result.config, "fields", None)
+    telling = [n for n in never if not ((cut_short or all_columns) and n.startswith("field:"))]
     if telling:
         reasons.append(
             "Sélecteurs qui n'ont rien trouvé de toute la collecte : " + ", ".join(telling)

@@ -222,7 +222,7 @@ class GenericNormaliser(Normaliser):
         record = ProjectRecord(
             title=clean_text(" ".join(v.get("title", [])[:1]) or ""),
             source_id=clean_text(_first(v, "source_id")),
-            source_url=clean_url(_first(v, "source_url")) or _page_url(item.get("url") or ""),
+            source_url=clean_url(_first(v, "source_url")) or _item_page(item),
             summary=cs._summary(summary or description),
             description=description,
             image_url=next((u for u in map(clean_url, v.get("image_url", [])) if u), ""),
@@ -271,12 +271,24 @@ class GenericNormaliser(Normaliser):
                 record.city = record.city or clean_text(match.group(2))
         kind = clean_text(_first(v, "structure_kind"))
         record.structure_kind = guess_structure_kind(kind or record.structure_name)
+        if not record.source_id and not record.source_url and record.title:
+            # Neither an id nor a page of its own (a list, an API page, a file): the title is
+            # the only stable key left.
+            record.source_id = "titre:" + fold(record.title)[:240]
         return record
 
 
 def _page_url(url: str) -> str:
     """The item's page URL as crawled (``clean_url`` refuses hosts such as 127.0.0.1)."""
     return clean_url(url) or (url if urlsplit(url).scheme in ("http", "https") else "")
+
+
+def _item_page(item: dict) -> str:
+    """The item's own page: its URL when it is not the list, API page or file it came from."""
+    url = item.get("url") or ""
+    if not url or url == item.get("list_url"):
+        return ""
+    return _page_url(url)
 
 
 def sobi2_id(url: str) -> str:

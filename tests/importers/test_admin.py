@@ -116,7 +116,7 @@ def test_preview_shows_raw_and_normalised_values_and_saves_nothing(
     assert "n&#x27;a rien trouvé" in html
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_run_now_enqueues_a_harvest_in_its_own_process(
     admin_client, local_site, openscraper, monkeypatch
 ):

@@ -18,7 +18,7 @@ from importers.normalise.clean import clean_email
 
 from .harvesting import expected, manage, spiders_file, start_copied_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
