@@ -37,7 +37,28 @@
         var controller = null;
         var base = form.getAttribute("action") || window.location.pathname;
 
+        // The live update replaces the facets and results: keep keyboard focus on the control
+        // the visitor was using (found again by id, or by name and value), or it falls to <body>.
+        function focusedControl() {
+            var el = document.activeElement;
+            if (!el || !(results.contains(el) || (facets && facets.contains(el)))) { return null; }
+            return {id: el.id, name: el.name, value: el.value};
+        }
+
+        function restoreFocus(key) {
+            if (!key || (document.activeElement && document.activeElement !== document.body)) { return; }
+            var el = key.id ? document.getElementById(key.id) : null;
+            if (!el && key.name && window.CSS && CSS.escape) {
+                el = form.querySelector('[name="' + CSS.escape(key.name) + '"][value="' + CSS.escape(key.value || "") + '"]');
+            }
+            if (!el) { return; }
+            var details = el.closest("details");
+            if (details) { details.open = true; }
+            el.focus({preventScroll: true});
+        }
+
         function load(url, push) {
+            var focusKey = focusedControl();
             if (controller) { controller.abort(); }
             controller = new AbortController();
             results.setAttribute("aria-busy", "true");
@@ -59,6 +80,7 @@
                     }
                     results.innerHTML = holder.innerHTML;
                     results.removeAttribute("aria-busy");
+                    restoreFocus(focusKey);
                     if (push) { window.history.pushState({search: true}, "", finalUrl); }
                     var qs = finalUrl.indexOf("?") >= 0 ? finalUrl.slice(finalUrl.indexOf("?")) : "";
                     document.dispatchEvent(new CustomEvent("search:updated", {
