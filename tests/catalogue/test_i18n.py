@@ -43,6 +43,7 @@ def project(site_tree):
         source_id="22ae7458-3f1e-52fe-9982-6b1287bf30d2",
         source_url="https://fondationlafrancesengage.org/projets/la-cravate-solidaire/",
         summary="Collecte de tenues professionnelles pour faciliter le retour à l'emploi.",
+        description="La Cravate Solidaire collecte des tenues professionnelles.",
         structure_name="La Cravate Solidaire",
         structure_kind="association",
         postal_code="28700",
@@ -155,6 +156,24 @@ def test_the_switcher_sets_the_cookie_and_returns_to_the_page(project):
 
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert_nav(client.get("/").content.decode(), "fr")
+
+
+def test_french_content_is_marked_french_in_an_english_interface(project):
+    """WCAG 3.1.2: screen readers switch voice for the French titles and texts of the catalogue."""
+    client = english_client()
+    project_html = client.get(project.url).content.decode()
+    assert '<html lang="en"' in project_html
+    assert '<h1 id="project-title" lang="fr">La Cravate Solidaire</h1>' in project_html
+    assert '<p class="lead" lang="fr">Collecte de tenues' in project_html
+    assert ">The project</h2>" in project_html  # the heading is interface, the text content
+    assert '<div class="prose" lang="fr"><p>La Cravate Solidaire collecte' in project_html
+    list_html = client.get("/projets/").content.decode()
+    assert re.search(
+        r'class="card__title" lang="fr"><a class="card__link"[^>]*>La Cravate', list_html
+    )
+    assert 'class="card__summary" lang="fr">Collecte de tenues' in list_html
+    home_html = client.get("/").content.decode()
+    assert '<h1 id="hero-title" lang="fr">' in home_html
 
 
 def test_error_pages_follow_the_chosen_language(site_tree):

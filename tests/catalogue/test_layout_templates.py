@@ -100,7 +100,7 @@ def test_project_card_shows_image_badge_place_and_source(project):
     )
     assert re.search(r'<img [^>]*alt=""[^>]*>', html)
     assert 'width="480"' in html and 'height="270"' in html
-    assert f'<h2 class="card__title"><a class="card__link" href="{project.url}">' in html
+    assert f'<h2 class="card__title" lang="fr"><a class="card__link" href="{project.url}">' in html
     assert "Coup de cœur" in html
     assert "Auneau-Bleury-Saint-Symphorien (Eure-et-Loir)" in html
     source = re.search(r'<p class="card__source">(.*?)</p>', html, re.S).group(1)
