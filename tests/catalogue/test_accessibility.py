@@ -86,10 +86,12 @@ def tick_first_facet(page):
     page.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
 
 
-def audit(page, axe, site, viewport):
+def audit(page, axe, site, viewport, only=None):
     page.set_viewport_size(viewport)
     report = {}
     for name, path in pages_to_audit(site):
+        if only is not None and path not in only:
+            continue
         response = page.goto(path)
         assert response.status == 200, f"{path}: {response.status}"
         if path == "/projets/":
@@ -134,8 +136,17 @@ def format_report(report):
     return "\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in report.items())
 
 
-def test_every_page_type_passes_axe_on_desktop(page, axe, site):
+def test_every_page_type_passes_axe_on_desktop(page, axe, site, live_server):
     report = audit(page, axe, site, DESKTOP)
+    assert report == {}, format_report(report)
+
+    # The English interface (chosen with the switcher's cookie) on the main page types.
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    english = ["/", "/projets/", site["project"].url, "/carte/", "/comptes/login/"]
+    report = audit(page, axe, site, DESKTOP, only=english)
+    assert page.locator("html").get_attribute("lang") == "en"
     assert report == {}, format_report(report)
 
 
