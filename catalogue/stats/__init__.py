@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import freshness
 
@@ -17,12 +19,12 @@ CACHE_SECONDS = 600
 OLD_YEAR = 1980
 # Statistic name -> heading. Order = display order (StatsBlock offers the same choices).
 STATISTICS = {
-    "domaine": "Projets par domaine",
-    "public": "Projets par public",
-    "region": "Projets par région",
-    "departement": "Projets par département",
-    "partenaire": "Projets par partenaire source",
-    "annee": "Projets par année de lancement",
+    "domaine": _("Projets par domaine"),
+    "public": _("Projets par public"),
+    "region": _("Projets par région"),
+    "departement": _("Projets par département"),
+    "partenaire": _("Projets par partenaire source"),
+    "annee": _("Projets par année de lancement"),
 }
 
 
@@ -97,30 +99,34 @@ def compute(query=None) -> dict[str, Series]:
     for facet in ("domaine", "public", "partenaire"):
         counts = _facet_counts(entries, facet)
         out[facet] = Series(
-            facet, STATISTICS[facet], _by_count(counts, _labels(facet, counts)), total
+            facet, str(STATISTICS[facet]), _by_count(counts, _labels(facet, counts)), total
         )
     for facet, column in (("region", "region_code"), ("departement", "department_code")):
         counts = _column_counts(entries, column)
         out[facet] = Series(
-            facet, STATISTICS[facet], _by_count(counts, _labels(facet, counts)), total
+            facet, str(STATISTICS[facet]), _by_count(counts, _labels(facet, counts)), total
         )
     years = _column_counts(entries, "start_year")
     old = sum(n for year, n in years.items() if year < OLD_YEAR)
     rows = [(str(y), str(y), n) for y, n in sorted(years.items()) if y >= OLD_YEAR]
     if old:
-        rows.insert(0, (f"<{OLD_YEAR}", f"Avant {OLD_YEAR}", old))
+        rows.insert(0, (f"<{OLD_YEAR}", gettext("Avant %(year)s") % {"year": OLD_YEAR}, old))
     unknown = total - sum(years.values())
     out["annee"] = Series(
         "annee",
-        STATISTICS["annee"],
+        str(STATISTICS["annee"]),
         rows,
         total,
-        note=f"{unknown} projet(s) sans année de lancement connue." if unknown else "",
+        note=gettext("%(n)s projet(s) sans année de lancement connue.") % {"n": unknown}
+        if unknown
+        else "",
     )
     for series in out.values():
         located = sum(n for _v, _l, n in series.rows)
         if series.name in ("region", "departement") and located < total:
-            series.note = f"{total - located} projet(s) sans localisation connue."
+            series.note = gettext("%(n)s projet(s) sans localisation connue.") % {
+                "n": total - located
+            }
     return out
 
 
@@ -128,7 +134,7 @@ def statistics(query=None) -> dict[str, Series]:
     """`compute`, cached per data version and query."""
     key_part = query.cache_key() if query is not None else ""
     digest = hashlib.md5(key_part.encode(), usedforsecurity=False).hexdigest()
-    key = f"stats:{freshness.current()}:{digest}"
+    key = f"stats:{freshness.current()}:{get_language()}:{digest}"
     cached = cache.get(key)
     if cached is None:
         cached = compute(query)

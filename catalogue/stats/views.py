@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from . import STATISTICS, Series, charts, statistics
 
 COLUMNS = {
-    "domaine": "Domaine",
-    "public": "Public",
-    "region": "Région",
-    "departement": "Département",
-    "partenaire": "Partenaire",
-    "annee": "Année de lancement",
+    "domaine": gettext_lazy("Domaine"),
+    "public": gettext_lazy("Public"),
+    "region": gettext_lazy("Région"),
+    "departement": gettext_lazy("Département"),
+    "partenaire": gettext_lazy("Partenaire"),
+    "annee": gettext_lazy("Année de lancement"),
 }
 # The department statistic is also drawn as a map.
 DEFAULT_CHARTS = ("domaine", "public", "region", "departement", "carte", "partenaire", "annee")
