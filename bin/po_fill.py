@@ -11,8 +11,8 @@ The dictionary module defines `TRANSLATIONS`: keys are the French msgid, or `(co
 for a `msgctxt`; values are the English text, or `(singular, plural)` for a plural entry.
 Every entry of the catalogue is rewritten from the dictionary (so the dictionary is the source
 of truth), the `fuzzy` flag that msgmerge adds to guessed entries is dropped, and the script
-refuses translations whose `%(name)s` placeholders differ from the msgid's: a missing or extra
-placeholder would raise KeyError or lose text at render time. `--missing` prints, as dictionary
+refuses translations whose `%(name)s` (or JavaScript `{name}`) placeholders differ from the
+msgid's: a missing or extra placeholder would raise KeyError or lose text at render time. `--missing` prints, as dictionary
 lines to complete, the entries the dictionary lacks; the run exits non-zero while any is missing.
 
 `--identity` (the French catalogue: msgids are French) copies each msgid into its msgstr, except
@@ -31,6 +31,7 @@ import sys
 from dataclasses import dataclass, field
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+BRACED = re.compile(r"\{\w+\}")  # placeholders of strings handed to JavaScript
 
 
 @dataclass
@@ -181,6 +182,8 @@ def check(entry: Entry, values: list[str]) -> list[str]:
             problems.append(f"placeholders {sorted(found)} != {sorted(expected)}: {entry.msgid!r}")
         if "%(" in value and "python-format" not in entry.flags and found:
             problems.append(f"placeholder in a non-format entry: {entry.msgid!r}")
+        if set(BRACED.findall(value)) != set().union(*(BRACED.findall(s) for s in sources)):
+            problems.append(f"braced placeholders differ: {entry.msgid!r}")
     return problems
 
 

@@ -16,6 +16,9 @@
  *   data-tile-url, data-tile-attribution
  *
  * Without JavaScript the element shows its fallback content (a link to the list).
+ *
+ * Texts come translated from the template (<script type="application/json" data-map-messages>,
+ * placeholders in braces); numbers and plurals follow the page's language (<html lang>).
  */
 (function () {
     "use strict";
@@ -28,10 +31,42 @@
 
     var FRANCE = [[41.3, -5.2], [51.1, 9.6]];
     var VIEW_ONLY = {page: true, tri: true, bbox: true, zoom: true, fit: true};
-    var numberFormat = new Intl.NumberFormat("fr-FR");
+    var LANGUAGE = document.documentElement.lang || "fr";
+    var numberFormat = new Intl.NumberFormat(LANGUAGE);
+    var pluralRules = new Intl.PluralRules(LANGUAGE);
+    var MESSAGES = {
+        zoomIn: "Zoom avant",
+        zoomOut: "Zoom arrière",
+        loadError: "La carte n'a pas pu charger les projets.",
+        point: "Projet",
+        pointDetail: "Projet : afficher le détail",
+        pointTitle: "Projet : {title}",
+        detailError: "Détail indisponible.",
+        projectOne: "{n} projet",
+        projectMany: "{n} projets",
+        groupOne: "{n} groupe",
+        groupMany: "{n} groupes",
+        zoomCluster: "{projects} : zoomer sur ce groupe",
+        emptyView: "Aucun projet dans cette vue de la carte.",
+        pointsView: "{projects} dans cette vue de la carte.",
+        clustersView: "{projects} dans cette vue de la carte, {groups}.",
+    };
+    var translated = document.querySelector("script[data-map-messages]");
+    if (translated) {
+        try {
+            Object.assign(MESSAGES, JSON.parse(translated.textContent));
+        } catch (error) { /* keep the French defaults */ }
+    }
 
-    function plural(n, one, many) {
-        return numberFormat.format(n) + " " + (n > 1 ? many : one);
+    function message(key, values) {
+        return MESSAGES[key].replace(/\{(\w+)\}/g, function (match, name) {
+            return values && name in values ? values[name] : match;
+        });
+    }
+
+    function plural(n, kind) {
+        var form = pluralRules.select(n) === "one" ? kind + "One" : kind + "Many";
+        return message(form, {n: numberFormat.format(n)});
     }
 
     /* --- URL changes made by the live search (pushState/replaceState) --------------------- */
@@ -158,7 +193,9 @@
             maxZoom: 18,
             worldCopyJump: false,
             keyboard: true,
+            zoomControl: false,
         });
+        L.control.zoom({zoomInTitle: MESSAGES.zoomIn, zoomOutTitle: MESSAGES.zoomOut}).addTo(this.map);
         this.map.attributionControl.setPrefix(false);
         if (root.dataset.tileUrl) {
             L.tileLayer(root.dataset.tileUrl, {
@@ -294,7 +331,7 @@
                 }
                 self.root.removeAttribute("aria-busy");
                 if (self.status) {
-                    self.status.textContent = "La carte n'a pas pu charger les projets.";
+                    self.status.textContent = MESSAGES.loadError;
                 }
             });
     };
@@ -305,7 +342,7 @@
         return L.divIcon({
             className: "map-cluster map-cluster--" + tier,
             html: "<span aria-hidden=\"true\">" + numberFormat.format(count) + "</span>" +
-                "<span class=\"visually-hidden\">" + plural(count, "projet", "projets") + "</span>",
+                "<span class=\"visually-hidden\">" + plural(count, "project") + "</span>",
             iconSize: [size, size],
         });
     };
@@ -315,13 +352,13 @@
         var marker = L.marker([lat, lng], {
             icon: L.divIcon({className: "map-point", iconSize: [18, 18]}),
             keyboard: true,
-            title: "Projet",
+            title: MESSAGES.point,
         });
         marker.projectId = id;
         marker.on("add", function () {
             var node = marker.getElement();
             if (node) {
-                node.setAttribute("aria-label", "Projet : afficher le détail");
+                node.setAttribute("aria-label", MESSAGES.pointDetail);
                 node.dataset.projectId = id;
             }
         });
@@ -357,11 +394,11 @@
                 marker.setPopupContent(box);
                 var label = marker.getElement();
                 if (label) {
-                    label.setAttribute("aria-label", "Projet : " + data.title);
+                    label.setAttribute("aria-label", message("pointTitle", {title: data.title}));
                 }
             })
             .catch(function () {
-                marker.setPopupContent("Détail indisponible.");
+                marker.setPopupContent(MESSAGES.detailError);
             });
     };
 
@@ -385,7 +422,7 @@
                     groups += 1;
                     return;
                 }
-                var label = plural(count, "projet", "projets") + " : zoomer sur ce groupe";
+                var label = message("zoomCluster", {projects: plural(count, "project")});
                 var marker = L.marker([lat, lng], {
                     icon: self.clusterIcon(count),
                     keyboard: true,
@@ -417,12 +454,14 @@
         this.root.dataset.total = data.total;
         var text;
         if (!data.total) {
-            text = "Aucun projet dans cette vue de la carte.";
+            text = MESSAGES.emptyView;
         } else if (data.mode === "points") {
-            text = plural(data.total, "projet", "projets") + " dans cette vue de la carte.";
+            text = message("pointsView", {projects: plural(data.total, "project")});
         } else {
-            text = plural(data.total, "projet", "projets") + " dans cette vue de la carte, " +
-                plural(groups, "groupe", "groupes") + ".";
+            text = message("clustersView", {
+                projects: plural(data.total, "project"),
+                groups: plural(groups, "group"),
+            });
         }
         if (this.summary) {
             this.summary.textContent = text;

@@ -148,6 +148,13 @@ def test_every_page_type_passes_axe_on_desktop(page, axe, site, live_server):
     report = audit(page, axe, site, DESKTOP, only=english)
     assert page.locator("html").get_attribute("lang") == "en"
     assert report == {}, format_report(report)
+    # The map's own texts (written by map.js) are in English too.
+    page.goto("/carte/")
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("aria-label") == "Zoom in"
+    page.wait_for_function(
+        "() => /projects? in this map view/.test("
+        "document.querySelector('[data-map-summary]').textContent)"
+    )
 
 
 def test_every_page_type_passes_axe_on_a_phone(page, axe, site):
