@@ -17,7 +17,8 @@ run: venv assets
 	DJANGO_DEBUG=1 $(MANAGE) create_demo_admin
 	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0 || true
 	@echo "Carrefour: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/ — see README)"
-	DJANGO_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+	@# The django-q2 cluster (harvest schedules, digests) runs beside the web server.
+	trap 'kill 0' EXIT; DJANGO_DEBUG=1 $(MANAGE) qcluster & DJANGO_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: lint, migration check, then the whole suite (browser journeys included).
 test: venv assets browser-deps
