@@ -1,6 +1,6 @@
 """Benchmark: the catalogue's search engine against a naive ORM baseline, at 10k/50k/100k projects.
 
-Run (SQLite, a scratch file under var/bench/):
+Run (SQLite, a scratch file under var/bench-search/):
     .venv/bin/python bench/search.py --sizes 10000,50000,100000
 PostgreSQL (a scratch database that will be filled; never a real one):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_search .venv/bin/python bench/search.py
@@ -330,7 +330,7 @@ def main():
 
     sqlite_path = None
     if "DATABASE_URL" not in os.environ:
-        sqlite_path = ROOT / "var" / "bench" / "search.sqlite3"
+        sqlite_path = ROOT / "var" / "bench-search" / "search.sqlite3"
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
@@ -363,14 +363,14 @@ def main():
         create_projects(material, size - existing, existing, partners, rng)
         created = time.perf_counter() - start
         existing = size
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         indexed = indexer.rebuild()
-        rebuilt = time.perf_counter() - start
+        rebuilt, rebuilt_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert indexed == ProjectPage.objects.live().count() == size, indexed
         print(f"\n=== {size:,} projects ===")
         print(
             f"pages bulk-created in {created:.1f} s; index rebuilt in {rebuilt:.1f} s "
-            f"({size / rebuilt:,.0f} pages/s)"
+            f"({size / rebuilt:,.0f} pages/s; cpu {rebuilt_cpu:.1f} s, {size / rebuilt_cpu:,.0f} pages/s)"
         )
         runs = engine_runs(rng, args.queries)
         for fn in (engine_query, engine_no_text, engine_radius):

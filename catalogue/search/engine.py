@@ -279,7 +279,11 @@ def _counts(query, sets, facets=None) -> dict[str, dict[str, int]]:
     unselected = [f for f in facets if not query.filters.get(f)]
     counts = idsets.grouped_counts(sets.matched(), unselected)
     for facet in selected:
-        counts.update(idsets.grouped_counts(sets.matched(exclude=facet), [facet]))
+        ids = sets.matched(exclude=facet)
+        if ids is not None and facet in idsets.SMALL_FACETS:
+            counts[facet] = idsets.small_facet_counts(ids, facet)
+        else:
+            counts.update(idsets.grouped_counts(ids, [facet]))
     return counts
 
 

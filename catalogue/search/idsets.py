@@ -15,9 +15,9 @@ bench/search.py).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import connection
 
@@ -74,7 +74,61 @@ def written() -> None:
 def _fetch(sql: str, params) -> frozenset[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return frozenset(row[0] for row in cursor.fetchall())
+        return frozenset(map(itemgetter(0), cursor.fetchall()))
+
+
+# Facets with few values: their counts over an id set can be computed in Python from the
+# values' cached id sets (a hash look-up per id and value) instead of a GROUP BY over the set.
+SMALL_FACETS = {
+    "domaine",
+    "public",
+    "methode",
+    "structure",
+    "stade",
+    "echelle",
+    "reference",
+    "coup_de_coeur",
+}
+
+
+def facet_value_sets(facet: str) -> dict[str, frozenset[int]]:
+    """Every value of a facet with its entry ids (one query, cached per data version)."""
+    cache = _fresh()
+    key = ("*", facet)
+    found = cache["sets"].get(key)
+    if found is not None:
+        return found
+    if facet in COLUMN_FACETS:
+        column = COLUMN_FACETS[facet]
+        sql, params = f"SELECT {column}, page_id FROM {ENTRY} WHERE {column} <> %s", [""]
+    elif facet == "reference":
+        sql, params = f"SELECT still_listed, page_id FROM {ENTRY}", []
+    elif facet == "coup_de_coeur":
+        sql, params = f"SELECT coup_de_coeur, page_id FROM {ENTRY} WHERE coup_de_coeur", []
+    else:
+        sql, params = f"SELECT value, entry_id FROM {FACETS_TABLE} WHERE facet = %s", [facet]
+    grouped: dict[str, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for value, pk in cursor.fetchall():
+            if facet == "reference":
+                value = "oui" if value else "non"
+            elif facet == "coup_de_coeur":
+                value = "1"
+            grouped.setdefault(value, []).append(pk)
+    found = {value: frozenset(ids) for value, ids in grouped.items()}
+    cache["sets"][key] = found
+    return found
+
+
+def small_facet_counts(ids, facet: str) -> dict[str, int]:
+    """Counts of a small facet's values over `ids`, from the cached value sets."""
+    counts = {}
+    for value, members in facet_value_sets(facet).items():
+        n = len(ids & members) if len(ids) < len(members) else len(members & ids)
+        if n:
+            counts[value] = n
+    return counts
 
 
 def total() -> int:
@@ -207,7 +261,9 @@ def id_condition(column: str, ids) -> tuple[str, list]:
     ordered = sorted(ids)
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [ordered]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ordered)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [
+        "[" + ",".join(map(str, ordered)) + "]"
+    ]
 
 
 def grouped_counts(ids, facets: list[str]) -> dict[str, dict[str, int]]:
