@@ -16,7 +16,7 @@ precomputes the map clusters as a harvest would. For each size it times, through
 and prints p50/p95, bytes (raw and gzipped) and the ratios. Targets at 100k: whole-France p95
 < 100 ms and < 300 KB, city view < 50 ms.
 
-Run (SQLite by default, a fresh database under var/bench/):
+Run (SQLite by default, a fresh database under var/bench-map/):
     .venv/bin/python bench/map.py [--sizes 10000,50000,100000] [--repeat 30]
 PostgreSQL:
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_map .venv/bin/python bench/map.py
@@ -56,7 +56,7 @@ KINDS = ("association", "collectivite", "entreprise", "ess", "citoyens", "autre"
 
 def configure(database_url: str | None) -> str:
     if not database_url:
-        path = ROOT / "var" / "bench" / "map.sqlite3"
+        path = ROOT / "var" / "bench-map" / "map.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)

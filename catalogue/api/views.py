@@ -57,7 +57,8 @@ def projects(request):
 
     query = api_query(request.GET)
     results = execute(query, suggest=False)
-    paginator = results.paginator
+    # Not `results.paginator`: an empty page object is falsy.
+    paginator = results.page_obj.paginator
     if results.count and query.page > paginator.num_pages:
         return _error("Page inexistante.", 404)
     ids = [page.pk for page in results.results]
