@@ -1,4 +1,19 @@
 """Fixtures shared by every app's tests."""
 
+import pytest
+from django.utils import translation
+
 # Real-browser fixtures (Playwright + Debian chromium against live_server): see tests/browser.py.
 from tests.browser import axe, browser, page  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """Reset the language after each test.
+
+    A test-client request runs in the test's thread and its middleware activates the visitor's
+    language there without deactivating it, so an English request would leak English into the
+    next test's non-request code (labels computed with gettext, cached per language).
+    """
+    yield
+    translation.deactivate()
