@@ -187,8 +187,11 @@ def check(entry: Entry, values: list[str]) -> list[str]:
     return problems
 
 
-def header(entry: Entry, language: str) -> None:
+def header(entry: Entry, language: str, revised: bool) -> None:
+    """Project fields; the revision date moves only when a translation changed (no churn)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M+0000")
+    if not revised and "PO-Revision-Date: YEAR" not in entry.msgstr[0]:
+        now = re.search(r"PO-Revision-Date: ([^\n]*)", entry.msgstr[0]).group(1)
     fields = {
         "Project-Id-Version": "Carrefour",
         "PO-Revision-Date": now,
@@ -210,12 +213,12 @@ def header(entry: Entry, language: str) -> None:
 
 
 def fill(entries, translations, *, identity=False, language="en"):
-    missing, problems = [], []
+    missing, problems, head, revised = [], [], None, False
     for entry in entries:
         if entry.obsolete:
             continue
         if entry.msgid == "":
-            header(entry, language)
+            head = entry
             continue
         value = translations.get(entry.key)
         if identity and value is None:
@@ -236,8 +239,11 @@ def fill(entries, translations, *, identity=False, language="en"):
                 continue
             values = [value]
         problems += check(entry, values)
+        revised = revised or entry.msgstr != values or "fuzzy" in entry.flags
         entry.msgstr = values
         entry.set_flags([f for f in entry.flags if f != "fuzzy"])
+    if head is not None:
+        header(head, language, revised or bool(missing))
     return missing, problems
 
 
