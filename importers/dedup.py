@@ -110,7 +110,8 @@ class DedupIndex:
                 self.by_commune.setdefault(insee, []).append((pk, title))
         self.loaded = True
 
-    def match(self, record: ProjectRecord) -> Match | None:
+    def match(self, record: ProjectRecord, exclude: set[int] = frozenset()) -> Match | None:
+        """The best page for this record; pages in `exclude` are only doubtful matches."""
         if not self.loaded:
             self.load()
         best: Match | None = None
@@ -137,7 +138,13 @@ class DedupIndex:
                     similarity >= SURE_TITLE,
                 )
                 best = _better(best, candidate)
-        return best
+        return _unsure(best, exclude)
+
+
+def _unsure(match: Match | None, exclude: set[int]) -> Match | None:
+    if match is not None and match.page_id in exclude and match.sure:
+        return Match(match.page_id, match.score, match.reasons, False)
+    return match
 
 
 def _better(a: Match | None, b: Match) -> Match:

@@ -16,7 +16,6 @@ import os
 import statistics
 from datetime import timedelta
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from catalogue import services
@@ -134,7 +133,6 @@ def run_source(
             on_error=pipeline.on_error,
             settings_overrides=overrides,
         )
-        close_old_connections()  # the consumer thread's connection is not ours
         pipeline.close()
     except Exception as error:  # noqa: BLE001 - the run record says what happened
         logger.exception("Harvest of %s crashed", source.name)
@@ -257,7 +255,8 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         Source.objects.filter(pk=source.pk).update(
             needs_attention=bool(reasons), attention_reason="\n".join(reasons)
         )
-        after_bulk_change()
+        if run.created or run.updated or run.unlisted or run.merged:
+            after_bulk_change()
     return run
 
 

@@ -10,21 +10,24 @@ leaves every page consistent; the next run finds what was written by its key and
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue import services
 from catalogue.bulk import find_existing, record_key
+from catalogue.models import ProjectSource
 from importers.crawl import diagnostics as diag
 from importers.dedup import DedupIndex, Match
 from importers.geocode import Geocoder
-from importers.models import DuplicateCandidate, HarvestError, HarvestRun
+from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemFingerprint
 from importers.normalise.items import Outcome, get_normaliser
 from importers.recoding import Recoder
 
@@ -43,6 +46,8 @@ ITEM_FAILURES = {
     diag.CONSUMER,
 }
 MAX_ERRORS = 5000  # per run: beyond, only counted
+#: Bump when a normaliser changes what it makes of the same item: every item is then redone.
+NORMALISER_VERSION = 1
 
 
 @dataclass
@@ -85,15 +90,126 @@ class Pipeline:
         self.candidates: list[DuplicateCandidate] = []
         self.item_errors: Counter = Counter()
         self.last_flush = time.monotonic()
+        self.claimed: set[int] = set()
+        # Unchanged items are recognised raw, before normalisation (not in dry runs: they
+        # write nothing, fingerprints included).
+        self.fast = not dry_run and run is not None
+        self.raw_pending: list[tuple[dict, str, str]] = []
+        self.version = self.rules_version()
 
     # -- input ------------------------------------------------------------------------------
     def on_item(self, item: dict) -> None:
+        if self.fast:
+            key = self.normaliser.quick_key(item)
+            if key:
+                self.raw_pending.append((item, key, self.raw_hash(item)))
+                if len(self.raw_pending) >= self.batch_size:
+                    self.triage()
+                self._maybe_flush()
+                return
+        self._normalise(item)
+        self._maybe_flush()
+
+    def _normalise(self, item: dict) -> None:
         for outcome in self.normaliser.feed(item):
             self.accept(outcome)
+
+    def _maybe_flush(self) -> None:
+        waiting = self.pending or self.raw_pending
         if len(self.pending) >= self.batch_size or (
-            self.pending and time.monotonic() - self.last_flush >= self.flush_seconds
+            waiting and time.monotonic() - self.last_flush >= self.flush_seconds
         ):
             self.flush()
+
+    # -- unchanged items, recognised raw ---------------------------------------------------
+    def rules_version(self) -> str:
+        """Everything besides the item that shapes its record: a change re-normalises all."""
+        payload = json.dumps(
+            [
+                NORMALISER_VERSION,
+                self.source.normaliser,
+                sorted((k, sorted(v)) for k, v in self.recoder.rules.items()),
+                self.geocoder.ban_enabled,
+            ]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def raw_hash(self, item: dict) -> str:
+        payload = json.dumps(
+            [
+                self.version,
+                item.get("url"),
+                item.get("fields"),
+                item.get("fields_abs"),
+                item.get("raw"),
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def triage(self) -> None:
+        """Items whose raw content is what was last written, and whose page is still live and
+        listed, are unchanged: their provenance is touched in one query, nothing else runs."""
+        batch, self.raw_pending = self.raw_pending, []
+        if not batch:
+            return
+        keys = {key for _item, key, _hash in batch}
+        known = dict(
+            ItemFingerprint.objects.filter(source=self.source, key__in=keys).values_list(
+                "key", "raw_hash"
+            )
+        )
+        same = {key for _item, key, raw in batch if known.get(key) == raw}
+        fresh: dict[str, int] = {}
+        if same:
+            ids = [k[3:] for k in same if k.startswith("id:")]
+            urls = [k[4:] for k in same if k.startswith("url:")]
+            rows = ProjectSource.objects.filter(
+                Q(source_id__in=ids) | Q(source_id="", source_url__in=urls),
+                source_key=self.source_key,
+                still_listed=True,
+                project__live=True,
+            ).values_list("pk", "source_id", "source_url")
+            for pk, source_id, source_url in rows:
+                fresh["id:" + source_id if source_id else "url:" + source_url] = pk
+        touched = []
+        for item, key, _raw in batch:
+            if key in fresh:
+                touched.append(fresh.pop(key))
+                self.counts["seen"] += 1
+                self.counts["unchanged"] += 1
+                self._advance(1)
+            else:
+                self._normalise(item)
+        if touched:
+            ProjectSource.objects.filter(pk__in=touched).update(
+                last_seen=self.seen_at, still_listed=True, missed_runs=0
+            )
+            ItemFingerprint.objects.filter(source=self.source, key__in=same).update(
+                seen_at=self.seen_at
+            )
+
+    def remember(self, outcomes: list[Outcome]) -> None:
+        """Fingerprints of the items just written (the next run recognises them raw)."""
+        rows = {}
+        for outcome in outcomes:
+            key = self.normaliser.quick_key(outcome.raw) if outcome.raw else None
+            if key:
+                rows[key] = ItemFingerprint(
+                    source=self.source,
+                    key=key[:1100],
+                    raw_hash=self.raw_hash(outcome.raw),
+                    seen_at=self.seen_at,
+                )
+        if rows:
+            ItemFingerprint.objects.bulk_create(
+                list(rows.values()),
+                batch_size=500,
+                update_conflicts=True,
+                unique_fields=["source", "key"],
+                update_fields=["raw_hash", "seen_at"],
+            )
 
     def on_error(self, error) -> None:
         """A crawl error (CrawlError): recorded; one that cost a record counts as failed."""
@@ -157,15 +273,19 @@ class Pipeline:
 
     # -- output -----------------------------------------------------------------------------
     def resolve_new(self, record) -> int | None:
-        match = self.dedup.match(record)
+        match = self.dedup.match(record, exclude=self.claimed)
         if match is None:
             return None
         if match.sure:
+            # One page lists one record per source: a second look-alike is only doubtful.
+            self.claimed.add(match.page_id)
             return match.page_id
         self.doubtful[record_key(record)] = match
         return None
 
     def flush(self) -> None:
+        if self.raw_pending:
+            self.triage()
         batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
         if batch:
@@ -185,9 +305,12 @@ class Pipeline:
             batch_size=len(records),
             resolve_new=self.resolve_new,
         )
+        written = []
         for result in outcomes:
             item = batch[result.index]
             action = result.action
+            if action in ("created", "updated", "unchanged", "attached"):
+                written.append(item)
             if action == "attached":
                 self.counts["merged"] += 1
                 self.counts["updated"] += 1
@@ -215,6 +338,8 @@ class Pipeline:
                             reasons=match.reasons[:255],
                         )
                     )
+        if self.fast:
+            self.remember(written)
         self._advance(len(batch))
 
     def _classify(self, batch: list[Outcome]) -> None:

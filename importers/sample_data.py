@@ -79,15 +79,24 @@ def load_partners(path: Path, report: LoadReport) -> dict[str, object]:
 
 
 def load_records(records, *, source_key, partner, report, progress=None, image_fetcher=None):
-    for record in records:
-        try:
-            result = services.upsert_project(
-                record, source_key=source_key, partner=partner, image_fetcher=image_fetcher
-            )
-            report.add(source_key, result.action)
-        except services.ServiceError as error:
+    """Through the bulk path of the catalogue's services: new pages in batches, unchanged ones
+    in one query, the others one by one (the same rules as `upsert_project`)."""
+    outcomes = services.upsert_projects_bulk(
+        records,
+        source_key=source_key,
+        partner=partner,
+        batch_size=200,
+        image_fetcher=image_fetcher,
+    )
+    for outcome in outcomes:
+        record = outcome.record
+        if outcome.action in ("invalid", "failed"):
             report.add(source_key, "invalid")
-            report.errors.append(f"{source_key} — {record.source_id or record.title}: {error}")
+            report.errors.append(
+                f"{source_key} — {record.source_id or record.title}: {outcome.error}"
+            )
+        else:
+            report.add(source_key, outcome.action)
         if progress:
             progress.advance()
 

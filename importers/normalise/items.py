@@ -19,6 +19,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -79,6 +80,7 @@ _BY_NAME = {fold(name): attr for attr, names in FIELD_NAMES.items() for name in 
 IGNORED = {"siret"}
 
 
+@lru_cache(maxsize=4096)
 def field_attribute(name: str) -> str | None:
     """The record attribute a source field feeds, or None when the name is not known."""
     return _BY_NAME.get(fold(name or ""))
@@ -155,6 +157,11 @@ class Normaliser:
     def record(self, item: dict[str, Any]) -> ProjectRecord:
         raise NotImplementedError
 
+    def quick_key(self, item: dict[str, Any]) -> str | None:
+        """The record key ("id:…" or "url:…") read without normalising, or None when only
+        the normalisation can tell (such items always go the whole way)."""
+        return None
+
 
 def _values(item: dict, prefer_abs: bool = True) -> dict[str, list[str]]:
     """Values by record attribute; URL fields use their absolute variant when one exists."""
@@ -207,6 +214,14 @@ def _social_kind(url: str) -> str:
 
 
 class GenericNormaliser(Normaliser):
+    def quick_key(self, item: dict[str, Any]) -> str | None:
+        v = _values(item)
+        source_id = clean_text(_first(v, "source_id"))
+        if source_id:
+            return "id:" + source_id
+        url = clean_url(_first(v, "source_url")) or _item_page(item)
+        return "url:" + url if url else None
+
     def record(self, item: dict[str, Any]) -> ProjectRecord:
         v = _values(item)
         description = clean_multiline("\n\n".join(v.get("description", [])))
@@ -304,6 +319,14 @@ class AprilesNormaliser(Normaliser):
     """The Apriles directory, normalised exactly as the CSV export of its 2018 harvest, so a
     harvest of the site and the sample data describe (and key) a record the same way."""
 
+    def quick_key(self, item: dict[str, Any]) -> str | None:
+        url = item.get("url") or ""
+        source_id = sobi2_id(url)
+        if source_id:
+            return "id:" + source_id
+        url = clean_url(url) or _page_url(url)
+        return "url:" + url if url else None
+
     def record(self, item: dict[str, Any]) -> ProjectRecord:
         fields = item.get("fields") or {}
         # The export joined a field's values with spaces: do the same, then reuse its builder.
@@ -323,6 +346,16 @@ class AprilesNormaliser(Normaliser):
 
 class AprilesExportNormaliser(Normaliser):
     """`apriles-export.csv`: ragged rows (missing fields skipped), re-aligned by content."""
+
+    def quick_key(self, item: dict[str, Any]) -> str | None:
+        row = item.get("raw")
+        if row is None or len(row) < 3:
+            return None
+        link = clean_url(row[2])
+        source_id = sobi2_id(link) if "sobi2Id" in link else ""
+        if source_id:
+            return "id:" + source_id
+        return "url:" + link if link else None
 
     def record(self, item: dict[str, Any]) -> ProjectRecord:
         row = item.get("raw")

@@ -393,3 +393,19 @@ def test_ban_geocoder_is_used_when_enabled_and_cached(local_site):
     offline = ProjectRecord(title="z", address="10 rue de la Monnaie", postal_code="35000")
     Geocoder(ban_enabled=False).geocode(offline)
     assert offline.insee_code == "35238" and offline.latitude != 48.1113  # commune centre
+
+
+@pytest.mark.django_db
+def test_dry_run_reports_what_would_happen_and_writes_nothing():
+    services.ensure_site_tree()
+    source = Source.objects.create(
+        name="La France s'engage",
+        kind="csv",
+        normaliser="ffe",
+        config={"path": str(SHARED_DATA / "ffe-laureates.csv")},
+    )
+    run = run_source(source, dry_run=True)
+    assert (run.dry_run, run.seen, run.created, run.complete) == (True, 150, 150, False)
+    assert "essai à blanc" in run.message
+    assert ProjectPage.objects.count() == 0 and not ProjectSource.objects.exists()
+    assert not UnknownTag.objects.exists()
