@@ -57,6 +57,15 @@
             el.focus({preventScroll: true});
         }
 
+        // Screen readers hear the new total through a status region that the update keeps.
+        var announcer = form.querySelector("[data-search-announcer]");
+        function announce() {
+            var count = results.querySelector("#results-count");
+            if (!announcer || !count) { return; }
+            announcer.textContent = "";
+            setTimeout(function () { announcer.textContent = count.textContent.trim(); }, 100);
+        }
+
         function load(url, push) {
             var focusKey = focusedControl();
             if (controller) { controller.abort(); }
@@ -81,6 +90,7 @@
                     results.innerHTML = holder.innerHTML;
                     results.removeAttribute("aria-busy");
                     restoreFocus(focusKey);
+                    announce();
                     if (push) { window.history.pushState({search: true}, "", finalUrl); }
                     var qs = finalUrl.indexOf("?") >= 0 ? finalUrl.slice(finalUrl.indexOf("?")) : "";
                     document.dispatchEvent(new CustomEvent("search:updated", {

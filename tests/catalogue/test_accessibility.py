@@ -209,6 +209,16 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     page.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
     assert page.locator(f"#search-facets input[name='{name}'][value='{value}']").is_checked()
     assert page.locator("#search-results .chips .chip").count() >= 2  # the filter and "clear"
+    # The new total is announced by a status region that outlives the update.
+    total = page.locator("#results-count").inner_text().strip()
+    status = page.locator("[data-search-announcer]")
+    assert (
+        status.get_attribute("role") == "status"
+        and not status.locator("xpath=ancestor::*[@id='search-results']").count()
+    )
+    page.wait_for_function(
+        "t => document.querySelector('[data-search-announcer]').textContent === t", arg=total
+    )
     assert page.evaluate("() => [document.activeElement.name, document.activeElement.value]") == [
         name,
         value,
