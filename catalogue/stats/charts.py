@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from . import Series
 
-BAR_WIDTH = 640
-LABEL_WIDTH = 210
+BAR_WIDTH = 660
+LABEL_WIDTH = 240
 VALUE_WIDTH = 60
-ROW_HEIGHT = 26
-BAR_HEIGHT = 18
+ROW_HEIGHT = 28
+BAR_HEIGHT = 20
 MAX_BARS = 20
 LABEL_CHARS = 30
 
