@@ -1114,4 +1114,5 @@ TRANSLATIONS = {
     "Aucun projet dans cette vue de la carte.": "No projects in this map view.",
     "{projects} dans cette vue de la carte.": "{projects} in this map view.",
     "{projects} dans cette vue de la carte, {groups}.": "{projects} in this map view, {groups}.",
+    "Aucune donnée pour l'instant.": "No data yet.",
 }
