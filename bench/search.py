@@ -325,6 +325,11 @@ def main():
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--naive-queries", type=int, default=5)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database of a previous run and only measure (its size must be listed)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -332,8 +337,9 @@ def main():
     if "DATABASE_URL" not in os.environ:
         sqlite_path = ROOT / "var" / "bench-search" / "search.sqlite3"
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
     setup_django(sqlite_path)
     from django.core.management import call_command
     from django.db import connection
@@ -345,7 +351,7 @@ def main():
     from catalogue.models import ProjectPage
     from catalogue.search import indexer
 
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.reuse:
         from django.db import connection as c
 
         print(f"PostgreSQL database {c.settings_dict['NAME']} (emptied)")
@@ -357,21 +363,25 @@ def main():
     _tree, partners = prepare_site()
     print(f"database: {connection.vendor}; real material: {len(material.titles)} records")
 
-    existing = 0
+    existing = ProjectPage.objects.count()
     for size in sizes:
-        start = time.perf_counter()
-        create_projects(material, size - existing, existing, partners, rng)
-        created = time.perf_counter() - start
-        existing = size
-        start, cpu = time.perf_counter(), time.process_time()
-        indexed = indexer.rebuild()
-        rebuilt, rebuilt_cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert indexed == ProjectPage.objects.live().count() == size, indexed
+        if args.reuse and size < existing:
+            continue
         print(f"\n=== {size:,} projects ===")
-        print(
-            f"pages bulk-created in {created:.1f} s; index rebuilt in {rebuilt:.1f} s "
-            f"({size / rebuilt:,.0f} pages/s; cpu {rebuilt_cpu:.1f} s, {size / rebuilt_cpu:,.0f} pages/s)"
-        )
+        if existing < size:
+            start = time.perf_counter()
+            create_projects(material, size - existing, existing, partners, rng)
+            created = time.perf_counter() - start
+            existing = size
+            start, cpu = time.perf_counter(), time.process_time()
+            indexed = indexer.rebuild()
+            rebuilt, rebuilt_cpu = time.perf_counter() - start, time.process_time() - cpu
+            assert indexed == ProjectPage.objects.live().count() == size, indexed
+            print(
+                f"pages bulk-created in {created:.1f} s; index rebuilt in {rebuilt:.1f} s "
+                f"({size / rebuilt:,.0f} pages/s; cpu {rebuilt_cpu:.1f} s, "
+                f"{size / rebuilt_cpu:,.0f} pages/s)"
+            )
         runs = engine_runs(rng, args.queries)
         for fn in (engine_query, engine_no_text, engine_radius):
             fn(*runs[0])  # warm caches (gazetteer, taxonomy, statement cache)
