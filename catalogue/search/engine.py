@@ -5,7 +5,8 @@
 - `execute(query)`: the count, one page of `ProjectPage` objects in the requested order, and
   the facet counts. A facet's counts apply every filter except that facet's own selection
   ("counts that reflect the other active filters"): one grouped pass over the matched ids for
-  all facets without a selection, plus one per facet with a selection.
+  all facets without a selection, plus one per facet with a selection. Filters are combined as
+  id sets (see `idsets.py`), so each filter costs one look-up, whatever the number of facets.
 
 Full text: FTS5 + BM25 on SQLite (query terms light-stemmed like the index, see `text.py`),
 tsvector + ``ts_rank`` on PostgreSQL (``carrefour_fr``: unaccent + French Snowball stemmer).
