@@ -182,7 +182,11 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     page.keyboard.press("Tab")
     first = focus_ring(page)
     assert first["text"] == "Aller au contenu" and first["visible"] and first["focusVisible"]
-    assert page.locator(".skip-link").evaluate("e => e.getBoundingClientRect().top") >= 0
+    # it slides in (0.15 s transition): wait until it has fully entered the viewport
+    page.wait_for_function(
+        "() => document.querySelector('.skip-link').getBoundingClientRect().top >= 0",
+        timeout=2000,
+    )
     # Every link and control reached by Tab in the header shows a focus indicator.
     for _ in range(8):
         page.keyboard.press("Tab")

@@ -53,8 +53,11 @@ def test_skip_link_is_first_and_moves_focus_to_main(page):
     page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.textContent.trim()")
     assert focused == "Aller au contenu"
-    skip_top = page.locator(".skip-link").evaluate("e => e.getBoundingClientRect().top")
-    assert skip_top >= 0, "a focused skip link must be visible"
+    # a focused skip link must be visible once its 0.15 s slide-in is over
+    page.wait_for_function(
+        "() => document.querySelector('.skip-link').getBoundingClientRect().top >= 0",
+        timeout=2000,
+    )
     outline = page.locator(".skip-link").evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline == "solid", "keyboard focus must be visible"
 
