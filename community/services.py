@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +31,11 @@ from .models import (
     JoinRequest,
     Membership,
     ModerationAction,
+    Notification,
     Profile,
     Space,
 )
+from .notify import notify
 from .rendering import find_links
 
 logger = logging.getLogger(__name__)
@@ -181,9 +184,32 @@ def _file_join_request(user, space, message):
         return existing
     try:
         with transaction.atomic():
-            return JoinRequest.objects.create(space=space, user=user, message=message)
+            join_request = JoinRequest.objects.create(space=space, user=user, message=message)
     except IntegrityError:
         return JoinRequest.objects.get(space=space, user=user, status=JoinRequest.Status.PENDING)
+    _tell_moderators_of(join_request)
+    return join_request
+
+
+def _tell_moderators_of(join_request):
+    """Moderators hear of a request at once (it waits on them), in the site and by e-mail."""
+    space = join_request.space
+    title = _("%(name)s demande à rejoindre l'espace « %(space)s »") % {
+        "name": join_request.user.profile.display_name,
+        "space": space.name,
+    }
+    for membership in space.moderators():
+        notify(
+            membership.user,
+            Notification.Kind.JOIN_REQUESTED,
+            title=title,
+            body=join_request.message,
+            url=reverse("community:space_requests", kwargs={"slug": space.slug}),
+            actor=join_request.user,
+            space=space,
+            dedupe_key=f"join-request:{join_request.pk}",
+            transactional=True,
+        )
 
 
 @transaction.atomic
@@ -198,7 +224,26 @@ def decide_join_request(moderator, join_request, approve):
     join_request.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:
         _add_member(join_request.user, join_request.space)
+    _tell_requester_of(join_request)
     return join_request
+
+
+def _tell_requester_of(join_request):
+    """The member is told either way; a refusal links nowhere inside the private space."""
+    space = join_request.space
+    approved = join_request.status == JoinRequest.Status.APPROVED
+    if approved:
+        title = _("Votre demande est acceptée : bienvenue dans l'espace « %(space)s »")
+    else:
+        title = _("Votre demande pour rejoindre l'espace « %(space)s » n'a pas été acceptée")
+    notify(
+        join_request.user,
+        Notification.Kind.JOIN_DECIDED,
+        title=title % {"space": space.name},
+        url=space.get_absolute_url() if approved else reverse("community:space_list"),
+        dedupe_key=f"join-request:{join_request.pk}:{join_request.status}",
+        transactional=True,
+    )
 
 
 def create_invitation(moderator, space, *, requires_approval=False, expires_at=None):

@@ -73,6 +73,8 @@ class Notification(models.Model):
         SEARCH_MATCH = "search_match", _("Nouveau projet pour une recherche enregistrée")
         EDIT_PUBLISHED = "edit_published", _("Modification du porteur publiée")
         EDIT_NEEDS_CHANGES = "edit_needs_changes", _("Modification du porteur à revoir")
+        JOIN_REQUESTED = "join_requested", _("Demande pour rejoindre un espace")
+        JOIN_DECIDED = "join_decided", _("Réponse à une demande pour rejoindre un espace")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

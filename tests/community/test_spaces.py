@@ -1,9 +1,18 @@
 """Spaces: every permission rule per role, private content never leaking, ways in."""
 
 import pytest
+from django.core import mail
 
 from community import services
-from community.models import Activity, Discussion, Invitation, JoinRequest, Membership, Space
+from community.models import (
+    Activity,
+    Discussion,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Notification,
+    Space,
+)
 
 from .factories import DiscussionFactory, MembershipFactory, UserFactory
 
@@ -246,16 +255,27 @@ def test_direct_invitation_link_and_revocation(client, private_space, moderator)
     assert client.get("/invitation/nimporte-quoi/").status_code == 404
 
 
-def test_join_by_request_approved_or_rejected(client, private_space, moderator):
+def test_join_by_request_approved_or_rejected(
+    client, private_space, moderator, django_capture_on_commit_callbacks
+):
     invitation = services.create_invitation(moderator, private_space, requires_approval=True)
     alice, bob = UserFactory(), UserFactory()
     for user in (alice, bob):
         client.force_login(user)
-        client.post(invitation.get_absolute_url(), {"message": "Je tiens une épicerie."})
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(invitation.get_absolute_url(), {"message": "Je tiens une épicerie."})
         assert not Membership.objects.filter(space=private_space, user=user).exists()
         assert client.get(url(private_space)).status_code == 404
     requests = {r.user_id: r for r in JoinRequest.objects.filter(space=private_space)}
     assert set(requests) == {alice.pk, bob.pk}
+    # The moderator hears of each request at once, in the site and by e-mail.
+    asked = Notification.objects.filter(recipient=moderator, kind="join_requested")
+    assert asked.count() == 2
+    assert {n.actor_id for n in asked} == {alice.pk, bob.pk}
+    assert all(n.url == url(private_space, "demandes/") for n in asked)
+    assert any(
+        moderator.email in m.to and private_space.name in m.subject + m.body for m in mail.outbox
+    )
     client.force_login(moderator)
     html = client.get(url(private_space, "demandes/")).content.decode()
     assert "Je tiens une épicerie." in html
@@ -268,6 +288,11 @@ def test_join_by_request_approved_or_rejected(client, private_space, moderator):
     assert Membership.objects.filter(space=private_space, user=alice).exists()
     assert not Membership.objects.filter(space=private_space, user=bob).exists()
     assert JoinRequest.objects.get(pk=requests[bob.pk].pk).status == "rejected"
+    # Each requester is told either way; the refusal does not link into the private space.
+    told_alice = Notification.objects.get(recipient=alice, kind="join_decided")
+    told_bob = Notification.objects.get(recipient=bob, kind="join_decided")
+    assert "acceptée" in told_alice.title and told_alice.url == url(private_space)
+    assert "n'a pas été acceptée" in told_bob.title and told_bob.url == "/espaces/"
     client.force_login(alice)
     assert client.get(url(private_space)).status_code == 200
 
