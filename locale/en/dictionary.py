@@ -339,6 +339,7 @@ TRANSLATIONS = {
     "préférences de notification": "notification preferences",
     "Demande de porteur approuvée": "Holder request approved",
     "Demande de porteur refusée": "Holder request declined",
+    "Afficher les filtres": "Show filters",
     "Demande pour rejoindre un espace": "Request to join a space",
     "Réponse à une demande pour rejoindre un espace": "Answer to a request to join a space",
     "%(name)s demande à rejoindre l'espace « %(space)s »": "%(name)s asks to join the space “%(space)s”",

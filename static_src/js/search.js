@@ -245,7 +245,36 @@
         input.addEventListener("blur", function () { setTimeout(close, 100); });
     }
 
+    // Phones: the facet list (a dozen groups) is folded behind a button showing how many
+    // filters are ticked, so the results are not pushed a few screens down.
+    function initFacetToggle(aside) {
+        var toggle = aside.querySelector("[data-facets-toggle]");
+        var panel = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+        if (!panel) { return; }
+        var badge = toggle.querySelector("[data-facets-count]");
+        var narrow = window.matchMedia("(max-width: 63.99rem)");
+        function count() {
+            var n = panel.querySelectorAll("input[type=checkbox]:checked").length;
+            badge.textContent = n ? " (" + n + ")" : "";
+        }
+        function apply() {
+            toggle.hidden = !narrow.matches;
+            panel.hidden = narrow.matches && toggle.getAttribute("aria-expanded") !== "true";
+        }
+        toggle.addEventListener("click", function () {
+            var open = toggle.getAttribute("aria-expanded") === "true";
+            toggle.setAttribute("aria-expanded", open ? "false" : "true");
+            apply();
+        });
+        narrow.addEventListener("change", apply);
+        panel.addEventListener("change", count);
+        new MutationObserver(count).observe(panel, { childList: true, subtree: true });
+        count();
+        apply();
+    }
+
     function init() {
+        document.querySelectorAll("[data-facets]").forEach(initFacetToggle);
         document.querySelectorAll("[data-commune-combobox]").forEach(initCombobox);
         document.querySelectorAll("form[data-live-search]").forEach(initLiveSearch);
     }

@@ -133,3 +133,33 @@ def test_guided_search_pages_are_accessible(page, axe, search_site):
     page.wait_for_url(re.compile(r"/projets/\?.*domaine=.*public="))
     assert page.locator("#results-count").is_visible()
     assert page.errors == []
+
+
+def test_phone_folds_the_facets_behind_a_button_that_counts_ticked_filters(page, search_site):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/projets/")
+    toggle = page.locator("[data-facets-toggle]")
+    facets = page.locator("#facets-panel")
+    # Results come first: the facet list is folded, the button says it is.
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not facets.is_visible()
+    assert page.locator("#search-results").is_visible()
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and facets.is_visible()
+    box = page.locator('fieldset[data-facet="domaine"] input[type=checkbox]:not([disabled])').first
+    value = box.get_attribute("value")
+    box.check()
+    page.wait_for_url(re.compile(rf"domaine={value}"))
+    # The live update replaced the facets; the button still counts the ticked filter.
+    expect_text = "Afficher les filtres (1)"
+    page.wait_for_function(
+        "t => document.querySelector('[data-facets-toggle]').textContent.trim() === t",
+        arg=expect_text,
+    )
+    toggle.click()
+    assert not facets.is_visible()
+
+    # On a wide screen the list is always there and the button is gone.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not toggle.is_visible() and facets.is_visible()
