@@ -129,6 +129,19 @@ def can_edit_comment(user, comment, now=None):
     return can_view_comment(user, comment)
 
 
+def can_edit_discussion(user, discussion, now=None):
+    """The author corrects the opening message within the comments' edit window, while the
+    thread is open and they still belong to the space."""
+    if user is None or not user.is_authenticated or discussion.author_id != user.pk:
+        return False
+    if discussion.locked:
+        return False
+    now = now or timezone.now()
+    if now > discussion.created_at + conf.get("COMMUNITY_COMMENT_EDIT_WINDOW"):
+        return False
+    return can_post_in_space(user, discussion.space)
+
+
 def can_delete_comment(user, comment):
     if user is None or not user.is_authenticated or comment.author_id != user.pk:
         return False

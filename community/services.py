@@ -359,6 +359,23 @@ def start_discussion(user, space, *, title, body, now=None):
     return discussion
 
 
+def edit_discussion(user, discussion, *, title, body, now=None):
+    if not permissions.can_edit_discussion(user, discussion, now=now):
+        raise PermissionDenied
+    body = _max_length_check(body)
+    if _is_new_account(user, now or timezone.now()):
+        # Editing must not slip links past the new-account limit.
+        before = find_links(f"{discussion.title}\n{discussion.body}")
+        after = find_links(f"{title}\n{body}")
+        if len(after) > len(before):
+            check_posting_limits(user, "\n".join(after[len(before) :]), now=now)
+    discussion.title = title
+    discussion.body = body
+    discussion.edited_at = now or timezone.now()
+    discussion.save(update_fields=["title", "body", "body_html", "edited_at"])
+    return discussion
+
+
 def set_discussion_flags(moderator, discussion, *, pinned=None, locked=None):
     if not permissions.can_moderate_space(moderator, discussion.space):
         raise PermissionDenied

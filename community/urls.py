@@ -42,6 +42,11 @@ space_patterns = [
         name="discussion",
     ),
     path(
+        "espaces/<slug:slug>/discussions/<int:pk>/modifier/",
+        spaces.discussion_edit,
+        name="discussion_edit",
+    ),
+    path(
         "espaces/<slug:slug>/discussions/<int:pk>/options/",
         spaces.discussion_options,
         name="discussion_options",

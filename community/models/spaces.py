@@ -218,6 +218,7 @@ class Discussion(models.Model):
     pinned = models.BooleanField(_("épinglée"), default=False)
     locked = models.BooleanField(_("verrouillée"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -373,6 +373,43 @@ def discussion_create(request, slug):
     )
 
 
+@login_required
+def discussion_edit(request, slug, pk):
+    space = _space_or_404(request, slug)
+    discussion = get_object_or_404(Discussion, space=space, pk=pk)
+    if not permissions.can_edit_discussion(request.user, discussion):
+        raise PermissionDenied
+    form = DiscussionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"title": discussion.title, "body": discussion.body},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.edit_discussion(
+                    request.user,
+                    discussion,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                )
+            except services.PostingLimit as err:
+                form.add_error(None, err)
+                status = 429
+            except ValidationError as err:
+                form.add_error("body", err)
+            else:
+                messages.success(request, _("Votre discussion est modifiée."))
+                return redirect(discussion)
+    return render(
+        request,
+        "community/discussion_form.html",
+        {"space": space, "form": form, "discussion": discussion},
+        status=status,
+    )
+
+
 def discussion_detail(request, slug, pk):
     space = _space_or_404(request, slug)
     discussion = get_object_or_404(
@@ -385,6 +422,7 @@ def discussion_detail(request, slug, pk):
             "space": space,
             "discussion": discussion,
             "is_moderator": permissions.can_moderate_space(request.user, space),
+            "can_edit": permissions.can_edit_discussion(request.user, discussion),
         },
     )
 

@@ -1,7 +1,10 @@
 """Spaces: every permission rule per role, private content never leaking, ways in."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from community import services
 from community.models import (
@@ -360,3 +363,53 @@ def test_directory_counts_all_members_of_private_spaces(client, private_space, s
     client.force_login(space_member)
     html = client.get("/espaces/?q=secret").content.decode()
     assert "3 membres" in html
+
+
+def test_author_corrects_the_opening_message_within_the_edit_window(
+    client, private_space, moderator, space_member
+):
+    discussion = DiscussionFactory(
+        space=private_space, author=space_member, title="Titre à corriger"
+    )
+    edit_url = url(private_space, f"discussions/{discussion.pk}/modifier/")
+    client.force_login(space_member)
+    assert edit_url in client.get(discussion.get_absolute_url()).content.decode()
+    response = client.post(
+        edit_url,
+        {"title": "Titre corrigé", "body": "Corrigé <script>alert(1)</script> https://exemple.org"},
+    )
+    assert response.status_code == 302
+    discussion.refresh_from_db()
+    assert discussion.title == "Titre corrigé" and discussion.edited_at is not None
+    assert "<script>" not in discussion.body_html and "&lt;script&gt;" in discussion.body_html
+    html = client.get(discussion.get_absolute_url()).content.decode()
+    assert "Titre corrigé" in html and "(modifiée)" in html
+    # An invalid form keeps what was typed and changes nothing.
+    response = client.post(edit_url, {"title": "", "body": "Nouveau texte"})
+    assert response.status_code == 400 and "Nouveau texte" in response.content.decode()
+    discussion.refresh_from_db()
+    assert discussion.title == "Titre corrigé"
+
+
+def test_only_the_author_edits_a_discussion_and_only_for_a_while(
+    client, private_space, moderator, space_member
+):
+    discussion = DiscussionFactory(space=private_space, author=space_member, title="Original")
+    edit_url = url(private_space, f"discussions/{discussion.pk}/modifier/")
+    stranger = UserFactory()
+    # Others: the moderator (who hides, not rewrites), a non-member (the space stays hidden).
+    for user, status in ((moderator, 403), (stranger, 404)):
+        client.force_login(user)
+        assert client.get(edit_url).status_code == status
+        assert client.post(edit_url, {"title": "Piraté", "body": "x"}).status_code == status
+    client.logout()
+    assert client.post(edit_url, {"title": "Piraté", "body": "x"}).status_code == 302  # log in
+    # The author, once the window is over or the thread locked.
+    client.force_login(space_member)
+    Discussion.objects.filter(pk=discussion.pk).update(
+        created_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert client.post(edit_url, {"title": "Trop tard", "body": "x"}).status_code == 403
+    Discussion.objects.filter(pk=discussion.pk).update(created_at=timezone.now(), locked=True)
+    assert client.post(edit_url, {"title": "Verrouillée", "body": "x"}).status_code == 403
+    assert Discussion.objects.get(pk=discussion.pk).title == "Original"
