@@ -1,6 +1,9 @@
 """Fixtures shared by every app's tests."""
 
+import shutil
+
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 # Real-browser fixtures (Playwright + Debian chromium against live_server): see tests/browser.py.
@@ -17,3 +20,10 @@ def _default_language_after_each_test():
     """
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_media_folder():
+    """Each run writes media to its own folder (see settings.test), removed at the end."""
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)

@@ -18,7 +18,10 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
-MEDIA_ROOT = VAR_DIR / "media"
+# One media folder per test run (dumps, downloaded images): CI runs SQLite and PostgreSQL side
+# by side. Subprocesses started by a test (harvest runs) inherit the run's id.
+TEST_RUN_ID = os.environ.setdefault("CARREFOUR_TEST_RUN", str(os.getpid()))
+MEDIA_ROOT = VAR_DIR / f"media-{TEST_RUN_ID}"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file (not :memory:) so that subprocesses (harvest runs) see the test data; one per
     # process so that concurrent test runs never share it.
