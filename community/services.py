@@ -534,6 +534,8 @@ def delete_account(user):
     )
     account_deleting.send(sender=user.__class__, user=user)
     CommentReport.objects.filter(reporter=user).delete()
+    # A join request's notice to moderators quotes the member's name and message.
+    Notification.objects.filter(actor=user, kind=Notification.Kind.JOIN_REQUESTED).delete()
     Session.objects.filter(pk__in=list(_user_sessions(user))).delete()
     user.delete()
     for space in Space.objects.filter(pk__in=moderated):

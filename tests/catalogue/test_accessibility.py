@@ -79,7 +79,11 @@ def pages_to_audit(site):
 
 
 def tick_first_facet(page):
-    """Tick the first facet value like a visitor (live update swaps the results)."""
+    """Tick the first facet value like a visitor (live update swaps the results); on a phone,
+    unfold the facets first (the audit then covers the open panel too)."""
+    toggle = page.locator("[data-facets-toggle]")
+    if toggle.is_visible():
+        toggle.click()
     checkbox = page.locator("#search-facets input[type=checkbox]").first
     checkbox.check()
     page.wait_for_url("**/projets/?*")
