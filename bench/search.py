@@ -186,7 +186,7 @@ def create_projects(material: Material, count: int, start: int, partners, rng):
                 commune = material.place(rng)
                 slug = f"projet-{number}"
                 page = ProjectPage(
-                    title=rng.choice(material.titles),
+                    title=rng.choice(material.titles)[:255],  # Page.title is varchar(255)
                     slug=slug,
                     path=Page._get_path(index.path, index.depth + 1, step + offset + i),
                     depth=index.depth + 1,
