@@ -225,6 +225,15 @@ def create_projects(material: Material, count: int, start: int, partners, rng):
                 page.id = page.page_ptr_id = base.id
             manager = ProjectPage._base_manager
             fields = list(ProjectPage._meta.local_concrete_fields)
+            # real texts may exceed a column's length; PostgreSQL refuses what SQLite accepts
+            limited = [
+                f for f in fields if getattr(f, "max_length", None) and f.attname != "location"
+            ]
+            for page in pages:
+                for f in limited:
+                    value = getattr(page, f.attname)
+                    if isinstance(value, str) and len(value) > f.max_length:
+                        setattr(page, f.attname, value[: f.max_length])
             for chunk in range(0, len(pages), 200):
                 manager._insert(pages[chunk : chunk + 200], fields=fields, using=manager.db)
             links = []
