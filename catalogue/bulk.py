@@ -350,19 +350,22 @@ def _slugs(index: Page, titles: list[str]) -> list[str]:
     """Unique sibling slugs for these titles (among existing pages and each other)."""
     bases = [slugify(t)[:70] or "projet" for t in titles]
     siblings = Page.objects.filter(path__startswith=index.path, depth=index.depth + 1)
-    taken = set(siblings.filter(slug__in=set(bases)).values_list("slug", flat=True))
-    looked_up: set[str] = set()
+    checked = set(bases)
+    taken = set(siblings.filter(slug__in=checked).values_list("slug", flat=True))
     out = []
     for base in bases:
         slug = base
-        if slug in taken:
-            if base not in looked_up:
-                taken |= set(siblings.filter(slug__startswith=base).values_list("slug", flat=True))
-                looked_up.add(base)
-            n = 2
-            while f"{base}-{n}" in taken:
-                n += 1
-            slug = f"{base}-{n}"
+        n = 2
+        while slug in taken:
+            # Exact candidates, looked up a hundred at a time: `slug IN (…)` uses the slug
+            # index, where `slug LIKE 'base%'` scanned every sibling once per colliding title.
+            candidates = [f"{base}-{k}" for k in range(n, n + 100)]
+            unknown = [c for c in candidates if c not in checked]
+            if unknown:
+                taken |= set(siblings.filter(slug__in=unknown).values_list("slug", flat=True))
+                checked.update(unknown)
+            slug = next((c for c in candidates if c not in taken), slug)
+            n += 100
         taken.add(slug)
         out.append(slug)
     return out

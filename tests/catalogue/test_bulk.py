@@ -144,3 +144,15 @@ def test_cross_source_duplicate_is_attached_not_duplicated(site_tree):
     assert out[0].action == "attached" and out[0].page_id == existing.pk
     assert sorted(existing.sources.values_list("source_key", flat=True)) == ["Premier", "Second"]
     assert ProjectPage.objects.count() == 1
+
+
+def test_same_titles_get_unique_sibling_slugs_across_batches(site_tree):
+    """Over a hundred pages with one title, in batches: base, base-2 … base-N, no gap reused."""
+    title = "Épicerie solidaire"
+    by_hand = services.upsert_project(record(0, title=title), source_key="Main")
+    records = [record(n, title=title) for n in range(1, 131)]
+    list(services.upsert_projects_bulk(records, source_key="Lot", batch_size=40))
+    slugs = set(ProjectPage.objects.filter(title=title).values_list("slug", flat=True))
+    assert by_hand.page.slug == "epicerie-solidaire"
+    assert slugs == {"epicerie-solidaire"} | {f"epicerie-solidaire-{k}" for k in range(2, 132)}
+    assert tree_problems() == []
