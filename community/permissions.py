@@ -118,13 +118,14 @@ def can_view_comment(user, comment):
     return can_view_target(user, comment.target)
 
 
+def _within_edit_window(created_at, now=None):
+    return (now or timezone.now()) <= created_at + conf.get("COMMUNITY_COMMENT_EDIT_WINDOW")
+
+
 def can_edit_comment(user, comment, now=None):
     if user is None or not user.is_authenticated or comment.author_id != user.pk:
         return False
-    if not comment.is_visible:
-        return False
-    now = now or timezone.now()
-    if now > comment.created_at + conf.get("COMMUNITY_COMMENT_EDIT_WINDOW"):
+    if not comment.is_visible or not _within_edit_window(comment.created_at, now):
         return False
     return can_view_comment(user, comment)
 
@@ -134,10 +135,7 @@ def can_edit_discussion(user, discussion, now=None):
     thread is open and they still belong to the space."""
     if user is None or not user.is_authenticated or discussion.author_id != user.pk:
         return False
-    if discussion.locked:
-        return False
-    now = now or timezone.now()
-    if now > discussion.created_at + conf.get("COMMUNITY_COMMENT_EDIT_WINDOW"):
+    if discussion.locked or not _within_edit_window(discussion.created_at, now):
         return False
     return can_post_in_space(user, discussion.space)
 

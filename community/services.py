@@ -363,12 +363,7 @@ def edit_discussion(user, discussion, *, title, body, now=None):
     if not permissions.can_edit_discussion(user, discussion, now=now):
         raise PermissionDenied
     body = _max_length_check(body)
-    if _is_new_account(user, now or timezone.now()):
-        # Editing must not slip links past the new-account limit.
-        before = find_links(f"{discussion.title}\n{discussion.body}")
-        after = find_links(f"{title}\n{body}")
-        if len(after) > len(before):
-            check_posting_limits(user, "\n".join(after[len(before) :]), now=now)
+    _check_added_links(user, f"{discussion.title}\n{discussion.body}", f"{title}\n{body}", now)
     discussion.title = title
     discussion.body = body
     discussion.edited_at = now or timezone.now()
@@ -434,15 +429,21 @@ def post_comment(user, target, body, parent=None, now=None):
     return comment
 
 
+def _check_added_links(user, before, after, now=None):
+    """Editing must not slip links past the new-account limit: the links an edit adds are
+    checked as if they were posted now."""
+    if not _is_new_account(user, now or timezone.now()):
+        return
+    added = len(find_links(after)) - len(find_links(before))
+    if added > 0:
+        check_posting_limits(user, "\n".join(find_links(after)[-added:]), now=now)
+
+
 def edit_comment(user, comment, body, now=None):
     if not permissions.can_edit_comment(user, comment, now=now):
         raise PermissionDenied
     body = _max_length_check(body)
-    if _is_new_account(user, now or timezone.now()):
-        # Editing must not slip links past the new-account limit.
-        added = len(find_links(body)) - len(find_links(comment.body))
-        if added > 0:
-            check_posting_limits(user, "\n".join(find_links(body)[-added:]), now=now)
+    _check_added_links(user, comment.body, body, now)
     comment.body = body
     comment.edited_at = now or timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])

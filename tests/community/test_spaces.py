@@ -413,3 +413,22 @@ def test_only_the_author_edits_a_discussion_and_only_for_a_while(
     Discussion.objects.filter(pk=discussion.pk).update(created_at=timezone.now(), locked=True)
     assert client.post(edit_url, {"title": "Verrouillée", "body": "x"}).status_code == 403
     assert Discussion.objects.get(pk=discussion.pk).title == "Original"
+
+
+def test_editing_a_discussion_cannot_slip_links_past_the_new_account_limit(client, public_space):
+    newcomer = UserFactory()
+    MembershipFactory(space=public_space, user=newcomer)
+    discussion = services.start_discussion(
+        newcomer, public_space, title="Atelier vélo", body="Voir https://a.example"
+    )
+    client.force_login(newcomer)
+    edit_url = url(public_space, f"discussions/{discussion.pk}/modifier/")
+    response = client.post(
+        edit_url, {"title": "Atelier vélo", "body": "Voir https://a.example et https://b.example"}
+    )
+    assert response.status_code == 429 and "au plus 1 lien" in response.content.decode()
+    discussion.refresh_from_db()
+    assert discussion.body == "Voir https://a.example" and discussion.edited_at is None
+    # Rewording without a new link is fine.
+    response = client.post(edit_url, {"title": "Atelier vélo", "body": "Lire https://a.example"})
+    assert response.status_code == 302
