@@ -31,9 +31,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.models import Page, PageLogEntry, Revision
 
 from . import services
+from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
 from .models import (
     NomenclatureCode,
     ProjectDistinction,
@@ -169,8 +170,10 @@ def upsert_projects_bulk(
     """
     seen_at = seen_at or timezone.now()
     offset = 0
+    created = False
+    lengths = TitleLengths()
     for batch in _chunks(records, batch_size):
-        yield from _upsert_batch(
+        for outcome in _upsert_batch(
             batch,
             offset,
             source_key=source_key,
@@ -178,11 +181,18 @@ def upsert_projects_bulk(
             seen_at=seen_at,
             resolve_new=resolve_new,
             image_fetcher=image_fetcher,
-        )
+            lengths=lengths,
+        ):
+            created = created or outcome.action == "created"
+            yield outcome
         offset += len(batch)
+    if created:
+        refresh_search_norms()
 
 
-def _upsert_batch(batch, offset, *, source_key, partner, seen_at, resolve_new, image_fetcher):
+def _upsert_batch(
+    batch, offset, *, source_key, partner, seen_at, resolve_new, image_fetcher, lengths=None
+):
     existing = find_existing(source_key, batch)
     outcomes: dict[int, BulkOutcome] = {}
     touch: list[int] = []
@@ -241,6 +251,7 @@ def _upsert_batch(batch, offset, *, source_key, partner, seen_at, resolve_new, i
                         seen_at=seen_at,
                         image_fetcher=image_fetcher,
                         pages=[built[i] for i in valid],
+                        lengths=lengths,
                     )
                 for i, page_id in zip(valid, created, strict=True):
                     outcomes[i] = BulkOutcome(offset + i, batch[i], "created", page_id)
@@ -346,12 +357,26 @@ def _validated(batch, indexes) -> tuple[list[int], list[int], dict[int, ProjectP
     return valid, invalid, pages
 
 
+def _taken_slugs(index: Page, slugs: Iterable[str]) -> set[str]:
+    """Those of `slugs` already used by a child of `index`.
+
+    Looked up by slug alone (its index answers `slug IN (…)` directly), the parent checked in
+    Python: with the path prefix and depth in the WHERE clause SQLite's planner may walk the
+    siblings instead, which grows with the catalogue."""
+    prefix, length = index.path, len(index.path) + Page.steplen
+    taken: set[str] = set()
+    slugs = list(slugs)
+    for start in range(0, len(slugs), 500):
+        rows = Page.objects.filter(slug__in=slugs[start : start + 500]).values_list("slug", "path")
+        taken.update(slug for slug, path in rows if len(path) == length and path.startswith(prefix))
+    return taken
+
+
 def _slugs(index: Page, titles: list[str]) -> list[str]:
     """Unique sibling slugs for these titles (among existing pages and each other)."""
     bases = [slugify(t)[:70] or "projet" for t in titles]
-    siblings = Page.objects.filter(path__startswith=index.path, depth=index.depth + 1)
     checked = set(bases)
-    taken = set(siblings.filter(slug__in=checked).values_list("slug", flat=True))
+    taken = _taken_slugs(index, checked)
     out = []
     for base in bases:
         slug = base
@@ -362,7 +387,7 @@ def _slugs(index: Page, titles: list[str]) -> list[str]:
             candidates = [f"{base}-{k}" for k in range(n, n + 100)]
             unknown = [c for c in candidates if c not in checked]
             if unknown:
-                taken |= set(siblings.filter(slug__in=unknown).values_list("slug", flat=True))
+                taken |= _taken_slugs(index, unknown)
                 checked.update(unknown)
             slug = next((c for c in candidates if c not in taken), slug)
             n += 100
@@ -389,11 +414,13 @@ def create_pages(
     seen_at=None,
     image_fetcher=None,
     pages: list[ProjectPage] | None = None,
+    lengths: TitleLengths | None = None,
 ) -> list[int]:
     """Create published project pages for new records, in bulk; returns their ids in order.
 
     Must run inside a transaction (the caller's batch). The records are assumed valid (see
-    `_validated`) and unknown to `source_key`. `pages` are their already built pages.
+    `_validated`) and unknown to `source_key`. `pages` are their already built pages;
+    `lengths` the title statistics of the search index, kept across a stream's batches.
     """
     if not records:
         return []
@@ -498,7 +525,7 @@ def create_pages(
     )
 
     # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
-    index_new_pages(pages)
+    index_new_pages(pages, lengths)
     return [page.pk for page in pages]
 
 
@@ -551,38 +578,6 @@ def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> N
         page.distinctions = items
         distinctions.extend(items)
     ProjectDistinction.objects.bulk_create(distinctions, batch_size=1000)
-
-
-def index_new_pages(pages: list[ProjectPage]) -> None:
-    """Search backends, reference index and the catalogue's index, for freshly created pages."""
-    from wagtail.search.backends import get_search_backends
-
-    for backend in get_search_backends(with_auto_update=True):
-        backend.add_bulk(ProjectPage, pages)
-    if ReferenceIndex.is_indexed(ProjectPage):
-        page_ct = ContentType.objects.get_for_model(Page)
-        project_ct = ContentType.objects.get_for_model(ProjectPage)
-        rows = []
-        for page in pages:
-            for to_ct, to_id, model_path, content_path in set(
-                ReferenceIndex._extract_references_from_object(page)
-            ):
-                rows.append(
-                    ReferenceIndex(
-                        content_type_id=project_ct.id,
-                        base_content_type_id=page_ct.id,
-                        object_id=str(page.pk),
-                        to_content_type_id=to_ct,
-                        to_object_id=to_id,
-                        model_path=model_path,
-                        content_path=content_path,
-                        content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
-                    )
-                )
-        ReferenceIndex.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    from .search import indexer
-
-    indexer.index_projects([page.pk for page in pages])
 
 
 def tree_problems() -> list[tuple]:

@@ -60,18 +60,44 @@ def title_words(title: str) -> list[str]:
     return [w for w in fold(_DEPT_SUFFIX.sub("", title or "")).split() if w not in STOPWORDS]
 
 
+class TitleShape:
+    """A title as compared: its significant words, joined and as a set (computed once)."""
+
+    __slots__ = ("joined", "words")
+
+    def __init__(self, title: str):
+        words = title_words(title)
+        self.joined = " ".join(words)
+        self.words = frozenset(words)
+
+
+def _containment(a: TitleShape, b: TitleShape) -> float:
+    small = min(len(a.words), len(b.words))
+    if small < 2:
+        return 0.0
+    containment = len(a.words & b.words) / small
+    # Containment of a short title in a long one is a weaker sign than equality.
+    return containment * (0.9 if len(a.words) != len(b.words) else 1.0)
+
+
+def shape_similarity(a: TitleShape, b: TitleShape, floor: float = 0.0) -> float:
+    """`title_similarity` of two shapes. Below `floor` the exact figure does not matter: the
+    character comparison is skipped when its cheap upper bounds cannot reach the floor."""
+    if not a.joined or not b.joined:
+        return 0.0
+    containment = _containment(a, b)
+    la, lb = len(a.joined), len(b.joined)
+    if max(containment, 2 * min(la, lb) / (la + lb)) < floor:
+        return containment  # even identical characters could not reach the floor
+    matcher = SequenceMatcher(None, a.joined, b.joined)
+    if max(containment, matcher.quick_ratio()) < floor:
+        return containment
+    return max(matcher.ratio(), containment)
+
+
 def title_similarity(a: str, b: str) -> float:
     """Between 0 and 1: the best of character similarity and word containment."""
-    wa, wb = title_words(a), title_words(b)
-    if not wa or not wb:
-        return 0.0
-    ratio = SequenceMatcher(None, " ".join(wa), " ".join(wb)).ratio()
-    sa, sb = set(wa), set(wb)
-    small = min(len(sa), len(sb))
-    containment = len(sa & sb) / small if small >= 2 else 0.0
-    # Containment of a short title in a long one is a weaker sign than equality.
-    containment *= 0.9 if len(sa) != len(sb) else 1.0
-    return max(ratio, containment)
+    return shape_similarity(TitleShape(a), TitleShape(b))
 
 
 @dataclass
@@ -89,8 +115,8 @@ class DedupIndex:
     def __init__(self, source_key: str):
         self.source_key = source_key
         self.loaded = False
-        self.by_domain: dict[str, list[tuple[int, str, str]]] = {}
-        self.by_commune: dict[str, list[tuple[int, str]]] = {}
+        self.by_domain: dict[str, list[tuple[int, TitleShape, str]]] = {}
+        self.by_commune: dict[str, list[tuple[int, TitleShape]]] = {}
 
     def load(self) -> None:
         from catalogue.models import ProjectPage, ProjectSource
@@ -103,11 +129,12 @@ class DedupIndex:
             .iterator(chunk_size=2000)
         )
         for pk, title, website, insee in rows:
+            shape = TitleShape(title)
             domain = registrable_domain(website)
             if domain:
-                self.by_domain.setdefault(domain, []).append((pk, title, insee))
+                self.by_domain.setdefault(domain, []).append((pk, shape, insee))
             if insee:
-                self.by_commune.setdefault(insee, []).append((pk, title))
+                self.by_commune.setdefault(insee, []).append((pk, shape))
         self.loaded = True
 
     def match(self, record: ProjectRecord, exclude: set[int] = frozenset()) -> Match | None:
@@ -115,9 +142,10 @@ class DedupIndex:
         if not self.loaded:
             self.load()
         best: Match | None = None
+        shape = TitleShape(record.title)
         domain = registrable_domain(record.website)
-        for pk, title, insee in self.by_domain.get(domain, ()) if domain else ():
-            similarity = title_similarity(record.title, title)
+        for pk, other, insee in self.by_domain.get(domain, ()) if domain else ():
+            similarity = shape_similarity(shape, other)
             same_place = bool(record.insee_code) and record.insee_code == insee
             sure = similarity >= 0.4 or same_place
             reasons = "même site web (" + domain + ")"
@@ -127,8 +155,8 @@ class DedupIndex:
             candidate = Match(pk, round(score, 3), reasons, sure)
             best = _better(best, candidate)
         if record.insee_code:
-            for pk, title in self.by_commune.get(record.insee_code, ()):
-                similarity = title_similarity(record.title, title)
+            for pk, other in self.by_commune.get(record.insee_code, ()):
+                similarity = shape_similarity(shape, other, floor=DOUBT_TITLE)
                 if similarity < DOUBT_TITLE:
                     continue
                 candidate = Match(

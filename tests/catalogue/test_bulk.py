@@ -112,6 +112,62 @@ def test_bulk_pages_are_indistinguishable_from_pages_made_by_hand(site_tree, cli
     assert search.execute(search.SearchQuery(text="revu rédaction")).results == [first]
 
 
+def test_title_norms_of_the_admin_search_as_wagtail_computes_them(site_tree):
+    """Wagtail's database search backend ranks titles with a norm: average title length of
+    the index / the title's length. The bulk path writes it with the entry on SQLite (where
+    refreshing it afterwards rewrote each row's full text) and refreshes it once per stream
+    elsewhere: either way no new entry is left at the default and the formula holds."""
+    from django.db import connection
+    from wagtail.search.backends import get_search_backend
+    from wagtail.search.models import IndexEntry
+
+    titles = [
+        "Court",
+        "Un titre de longueur moyenne",
+        "Un titre nettement plus long que les autres",
+    ]
+    records = [record(n, title=f"{titles[n % 3]} {n}") for n in range(60)]
+    outcomes = list(services.upsert_projects_bulk(records, source_key="Lot", batch_size=25))
+    assert [o.action for o in outcomes] == ["created"] * 60
+    entries = IndexEntry.objects.filter(object_id__in=[str(o.page_id) for o in outcomes]).order_by(
+        "pk"
+    )
+    assert entries.count() == 60
+    assert not entries.filter(title_norm=1.0).exists()
+    if connection.vendor == "sqlite":
+        # Each batch's norms use the average over the index as it stood after that batch,
+        # as Wagtail's own incremental refresh does.
+        rows = list(entries.values_list("pk", "title", "title_norm"))
+        for batch in (rows[:25], rows[25:50], rows[50:]):
+            last = batch[-1][0]
+            lengths = [
+                len(t)
+                for t in IndexEntry.objects.filter(pk__lte=last).values_list("title", flat=True)
+                if t
+            ]
+            average = sum(lengths) / len(lengths)
+            for _pk, title, norm in batch:
+                assert norm == pytest.approx(average / len(title))
+        # The texts are those of Wagtail's indexer.
+        first = ProjectPage.objects.get(pk=outcomes[0].page_id)
+        entry = entries.get(object_id=str(first.pk))
+        from modelsearch.backends.database.sqlite.sqlite import ObjectIndexer
+
+        indexer = ObjectIndexer(first, get_search_backend())
+        assert (entry.title, entry.body, entry.autocomplete) == (
+            indexer.title,
+            indexer.body,
+            indexer.autocomplete,
+        )
+    else:
+        norms = dict(entries.values_list("object_id", "title_norm"))
+        get_search_backend().get_index_for_model(ProjectPage)._refresh_title_norms(full=True)
+        assert dict(entries.values_list("object_id", "title_norm")) == pytest.approx(norms)
+    assert list(ProjectPage.objects.search("nettement plus long 5")) == [
+        ProjectPage.objects.get(pk=outcomes[5].page_id)
+    ]
+
+
 def test_bulk_reruns_cheaply_and_routes_changes_through_the_normal_path(site_tree):
     records = [record(n) for n in range(1, 31)]
     list(services.upsert_projects_bulk(records, source_key="Lot", batch_size=10))

@@ -1,0 +1,163 @@
+"""Indexes of pages created in bulk: Wagtail's search backends, the reference index and the
+catalogue's own search index, batch by batch (see `catalogue.bulk`).
+
+Wagtail's database backend on SQLite follows every `add_items` with a title-norm refresh: an
+average over the whole index, then an UPDATE of the new rows, which its FTS trigger turns into
+a second write of each row's full text. Per batch of a large harvest that grows with the
+catalogue. For new pages on SQLite the entries are therefore written here with their norm
+already computed (the same formula: average title length of the index / the title's length);
+other database backends get their refresh once per stream (`refresh_search_norms`).
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Count, Sum
+from django.db.models.functions import Length
+from wagtail.models import Page, ReferenceIndex
+
+from .models import ProjectPage
+
+
+class TitleLengths:
+    """Count and total length of the non-empty titles in a database search index, read once
+    per stream and kept up to date with the entries the stream adds."""
+
+    def __init__(self):
+        self.loaded = False
+        self.count = 0
+        self.total = 0
+
+    def load(self, entries) -> None:
+        if not self.loaded:
+            sums = (
+                entries.annotate(title_length=Length("title"))
+                .filter(title_length__gt=0)
+                .aggregate(count=Count("id"), total=Sum("title_length"))
+            )
+            self.count, self.total = sums["count"] or 0, sums["total"] or 0
+            self.loaded = True
+
+    def add(self, lengths: list[int]) -> float | None:
+        """Count these new titles in; the average length after them (None: no titles)."""
+        for length in lengths:
+            if length:
+                self.count += 1
+                self.total += length
+        return self.total / self.count if self.count else None
+
+
+def _norms_later(full: bool = False) -> None:
+    """Stands in for a database index's title-norm refresh during a bulk stream."""
+
+
+def _sqlite_index_class():
+    """modelsearch's SQLite index class, on SQLite only (its module needs SQLite's models)."""
+    if connection.vendor != "sqlite":
+        return None
+    try:
+        from modelsearch.backends.database.sqlite.sqlite import SQLiteIndex
+    except (ImportError, LookupError):  # pragma: no cover - SQLite without FTS5
+        return None
+    return SQLiteIndex
+
+
+def _sqlite_add_new(index, pages: list[ProjectPage], lengths: TitleLengths) -> None:
+    """Index entries of new pages with their title norm, in one INSERT per chunk.
+
+    The texts are those of modelsearch's `ObjectIndexer` (title, body, autocomplete), read in
+    one pass over the search fields instead of three."""
+    from modelsearch.backends.database.sqlite.sqlite import ObjectIndexer
+    from modelsearch.index import AutocompleteField, SearchField
+
+    entry_model = index.entries.model
+    content_type_id = ContentType.objects.get_for_model(ProjectPage).pk
+    fields = ProjectPage.get_search_fields()
+    texts = []
+    for page in pages:
+        indexer = ObjectIndexer(page, index.backend)
+        title, body, autocomplete = [], [], []
+        for field in fields:
+            for current, value in indexer.prepare_field(page, field):
+                if isinstance(current, SearchField):
+                    (title if current.field_name == "title" else body).append(value)
+                elif isinstance(current, AutocompleteField):
+                    autocomplete.append(value)
+        texts.append((str(page.pk), " ".join(title), " ".join(body), " ".join(autocomplete)))
+    lengths.load(index.entries)
+    average = lengths.add([len(title) for _id, title, _body, _auto in texts])
+    entry_model._default_manager.bulk_create(
+        [
+            entry_model(
+                content_type_id=content_type_id,
+                object_id=object_id,
+                title=title,
+                body=body,
+                autocomplete=autocomplete,
+                title_norm=average / len(title) if title and average else 1.0,
+            )
+            for object_id, title, body, autocomplete in texts
+        ],
+        batch_size=500,
+    )
+
+
+def index_new_pages(pages: list[ProjectPage], lengths: TitleLengths | None = None) -> None:
+    """Search backends, reference index and the catalogue's index, for freshly created pages
+    (never indexed before). `lengths` carries the title statistics across a stream's batches."""
+    from wagtail.search.backends import get_search_backends
+
+    sqlite_index = _sqlite_index_class()
+    for backend in get_search_backends(with_auto_update=True):
+        index = backend.get_index_for_model(ProjectPage)  # a new instance per call
+        if sqlite_index is not None and type(index) is sqlite_index:
+            _sqlite_add_new(index, pages, lengths or TitleLengths())
+            continue
+        if hasattr(index, "_refresh_title_norms"):
+            # Once per stream instead (`refresh_search_norms`); new entries keep the
+            # default norm until then.
+            index._refresh_title_norms = _norms_later
+        index.add_items(ProjectPage, pages)
+    _add_references(pages)
+    from .search import indexer
+
+    indexer.index_projects([page.pk for page in pages])
+
+
+def _add_references(pages: list[ProjectPage]) -> None:
+    if not ReferenceIndex.is_indexed(ProjectPage):
+        return
+    page_ct = ContentType.objects.get_for_model(Page)
+    project_ct = ContentType.objects.get_for_model(ProjectPage)
+    rows = []
+    for page in pages:
+        for to_ct, to_id, model_path, content_path in set(
+            ReferenceIndex._extract_references_from_object(page)
+        ):
+            rows.append(
+                ReferenceIndex(
+                    content_type_id=project_ct.id,
+                    base_content_type_id=page_ct.id,
+                    object_id=str(page.pk),
+                    to_content_type_id=to_ct,
+                    to_object_id=to_id,
+                    model_path=model_path,
+                    content_path=content_path,
+                    content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+                )
+            )
+    ReferenceIndex.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def refresh_search_norms() -> None:
+    """The title norms deferred by `index_new_pages` (database backends other than SQLite's),
+    once for a whole stream. A stream stopped early leaves them to the next refresh: the
+    entries are found meanwhile, only their titles' weight in the admin's ranking waits."""
+    from wagtail.search.backends import get_search_backends
+
+    sqlite_index = _sqlite_index_class()
+    for backend in get_search_backends(with_auto_update=True):
+        index = backend.get_index_for_model(ProjectPage)
+        if type(index) is not sqlite_index and hasattr(index, "_refresh_title_norms"):
+            index._refresh_title_norms()
