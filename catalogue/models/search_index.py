@@ -57,6 +57,9 @@ class ProjectSearchEntry(models.Model):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="catalogue_search_latlng"),
             models.Index(fields=["longitude", "latitude"], name="catalogue_search_lnglat"),
+            # Covers the filtered map's join from matched ids to coordinates: an index-only
+            # look-up per id instead of a read of the (wide) entry row.
+            models.Index(fields=["page", "latitude", "longitude"], name="catalogue_search_point"),
         ]
 
     def __str__(self):

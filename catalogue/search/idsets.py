@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectSearchEntry
@@ -177,9 +177,28 @@ def constraint_ids(facet: str, values: list[str]) -> frozenset[int]:
     return frozenset().union(*sets)
 
 
+def _fetch_through_indexes(sql: str, params) -> frozenset[int]:
+    """`_fetch` with PostgreSQL's sequential scans disabled for this one statement.
+
+    The planner costs ``search_vector @@ query`` like a cheap operator, but on a sequential
+    scan every row's tsvector is read (most are TOASTed) and tested: for a common word (40 %
+    of 100,000 rows) it estimated the scan within 3 % of the GIN bitmap scan and picked it
+    after a bulk load, 310 ms against 17 ms (EXPLAIN ANALYZE in bench/RESULTS.md). The GIN
+    index is always the right way in: it answers without reading any tsvector.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(sql, params)
+        ids = frozenset(map(itemgetter(0), cursor.fetchall()))
+        # SET LOCAL outlives a released savepoint: switch it back for the rest of an outer
+        # transaction (on an error, rolling back to the savepoint undoes it).
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return ids
+
+
 def text_ids(terms: list[str]) -> frozenset[int]:
     if connection.vendor == "postgresql":
-        return _fetch(
+        return _fetch_through_indexes(
             f"SELECT page_id FROM {ENTRY} WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s)",
             [TS_CONFIG, " ".join(terms)],
         )

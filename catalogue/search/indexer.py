@@ -345,8 +345,12 @@ def analyse():
 
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
         elif connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {ProjectSearchEntry._meta.db_table}")
-            cursor.execute(f"ANALYZE {ProjectFacetValue._meta.db_table}")
+            # VACUUM also sets the visibility map, without which PostgreSQL cannot answer from
+            # the covering indexes alone (the map's id -> coordinates join, the facet look-ups)
+            # until autovacuum passes. It cannot run inside a transaction.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            cursor.execute(f"{command} {ProjectSearchEntry._meta.db_table}")
+            cursor.execute(f"{command} {ProjectFacetValue._meta.db_table}")
 
 
 def _changed():

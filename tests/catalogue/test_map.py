@@ -73,16 +73,20 @@ def test_sql_grid_equals_precomputed_cells(catalogue_slice):
     entries = ProjectSearchEntry.objects.filter(latitude__isnull=False)
     for zoom in (2, 5, 6, 8, 11):
         sql = sorted(
-            (n, round(lat, 6), round(lng, 6))
+            (n, lat, lng)
             for lat, lng, n, _sample in grid.grid_clusters(
                 entries, grid.BBox.WORLD, zoom, lat="latitude", lng="longitude"
             )
         )
         pre = sorted(
-            (n, round(lat, 6), round(lng, 6))
-            for lat, lng, n, _sample in grid.precomputed_cells(grid.BBox.WORLD, zoom)
+            (n, lat, lng) for lat, lng, n, _sample in grid.precomputed_cells(grid.BBox.WORLD, zoom)
         )
-        assert sql == pre, zoom
+        assert [n for n, _lat, _lng in sql] == [n for n, _lat, _lng in pre], zoom
+        # AVG() and sum / count round differently in the last bits (rounding both to 6
+        # decimals still failed now and then on PostgreSQL: 4.875848 against 4.875847).
+        for (_n, lat, lng), (_m, lat2, lng2) in zip(sql, pre, strict=True):
+            assert lat == pytest.approx(lat2, abs=1e-7), zoom
+            assert lng == pytest.approx(lng2, abs=1e-7), zoom
 
 
 def test_whole_france_clusters_sum_to_the_total(client, catalogue_slice, always_cluster):
