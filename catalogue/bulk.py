@@ -44,6 +44,7 @@ from .models import (
     ProjectTag,
 )
 from .records import ProjectRecord
+from .rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +368,9 @@ def _taken_slugs(index: Page, slugs: Iterable[str]) -> set[str]:
     taken: set[str] = set()
     slugs = list(slugs)
     for start in range(0, len(slugs), 500):
-        rows = Page.objects.filter(slug__in=slugs[start : start + 500]).values_list("slug", "path")
+        # No ORDER BY (Page's default is the path): it would have SQLite walk the path index.
+        chunk = slugs[start : start + 500]
+        rows = Page.objects.filter(slug__in=chunk).order_by().values_list("slug", "path")
         taken.update(slug for slug, path in rows if len(path) == length and path.startswith(prefix))
     return taken
 
@@ -461,12 +464,13 @@ def create_pages(
         page.id = page.page_ptr_id = base.id
         page._state.adding = False
         page._state.db = base._state.db
-    _insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
+    insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
     Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
 
     # 2. Related rows, attached to the in-memory pages so their revisions hold them with pks.
     _create_related(pages, records)
-    ProjectSource.objects.bulk_create(
+    insert_rows(
+        ProjectSource,
         [
             ProjectSource(
                 project_id=page.pk,
@@ -481,7 +485,6 @@ def create_pages(
             )
             for page, record in zip(pages, records, strict=True)
         ],
-        batch_size=500,
     )
 
     # 3. First revision, published; page history.
@@ -506,7 +509,8 @@ def create_pages(
             "WHERE id = %s",
             [(page.latest_revision_id, page.live_revision_id, page.pk) for page in pages],
         )
-    PageLogEntry.objects.bulk_create(
+    insert_rows(
+        PageLogEntry,
         [
             PageLogEntry(
                 content_type_id=project_ct.id,
@@ -521,7 +525,6 @@ def create_pages(
             for page, revision in zip(pages, revisions, strict=True)
             for action in ("wagtail.create", "wagtail.edit", "wagtail.publish")
         ],
-        batch_size=1000,
     )
 
     # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
@@ -529,27 +532,18 @@ def create_pages(
     return [page.pk for page in pages]
 
 
-def _insert_rows(model, objs, fields) -> None:
-    """INSERT rows of one concrete table (bulk_create refuses multi-table children)."""
-    fields = list(fields)
-    size = max(1, connection.ops.bulk_batch_size(fields, objs) or len(objs))
-    manager = model._base_manager
-    for chunk in _chunks(objs, min(size, 500)):
-        manager._insert(chunk, fields=fields, using=manager.db)
-
-
 def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> None:
     from taggit.models import Tag
 
     # Codes (the in-memory ParentalManyToMany value set by _build_page).
     through = ProjectPage.codes.through
-    through.objects.bulk_create(
+    insert_rows(
+        through,
         [
             through(projectpage_id=page.pk, nomenclaturecode_id=code.pk)
             for page in pages
             for code in page.codes.all()
         ],
-        batch_size=1000,
     )
     # Tags: missing Tag rows are created one by one (taggit makes their unique slugs).
     names_per_page = [

@@ -18,6 +18,7 @@ from django.db.models.functions import Length
 from wagtail.models import Page, ReferenceIndex
 
 from .models import ProjectPage
+from .rows import insert_rows, insert_values
 
 
 class TitleLengths:
@@ -87,7 +88,8 @@ def _sqlite_add_new(index, pages: list[ProjectPage], lengths: TitleLengths) -> N
         texts.append((str(page.pk), " ".join(title), " ".join(body), " ".join(autocomplete)))
     lengths.load(index.entries)
     average = lengths.add([len(title) for _id, title, _body, _auto in texts])
-    entry_model._default_manager.bulk_create(
+    insert_rows(
+        entry_model,
         [
             entry_model(
                 content_type_id=content_type_id,
@@ -99,7 +101,6 @@ def _sqlite_add_new(index, pages: list[ProjectPage], lengths: TitleLengths) -> N
             )
             for object_id, title, body, autocomplete in texts
         ],
-        batch_size=500,
     )
 
 
@@ -128,26 +129,38 @@ def index_new_pages(pages: list[ProjectPage], lengths: TitleLengths | None = Non
 def _add_references(pages: list[ProjectPage]) -> None:
     if not ReferenceIndex.is_indexed(ProjectPage):
         return
-    page_ct = ContentType.objects.get_for_model(Page)
-    project_ct = ContentType.objects.get_for_model(ProjectPage)
-    rows = []
-    for page in pages:
+    page_ct = ContentType.objects.get_for_model(Page).pk
+    project_ct = ContentType.objects.get_for_model(ProjectPage).pk
+    hash_field = ReferenceIndex._meta.get_field("content_path_hash")  # a UUID: hex on SQLite
+    rows = [
+        (
+            project_ct,
+            page_ct,
+            str(page.pk),
+            to_ct,
+            str(to_id),
+            model_path,
+            content_path,
+            hash_field.get_db_prep_save(
+                ReferenceIndex._get_content_path_hash(content_path), connection
+            ),
+        )
+        for page in pages
         for to_ct, to_id, model_path, content_path in set(
             ReferenceIndex._extract_references_from_object(page)
-        ):
-            rows.append(
-                ReferenceIndex(
-                    content_type_id=project_ct.id,
-                    base_content_type_id=page_ct.id,
-                    object_id=str(page.pk),
-                    to_content_type_id=to_ct,
-                    to_object_id=to_id,
-                    model_path=model_path,
-                    content_path=content_path,
-                    content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
-                )
-            )
-    ReferenceIndex.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        )
+    ]
+    names = [
+        "content_type",
+        "base_content_type",
+        "object_id",
+        "to_content_type",
+        "to_object_id",
+        "model_path",
+        "content_path",
+        "content_path_hash",
+    ]
+    insert_values(ReferenceIndex, names, rows, ignore_conflicts=True)
 
 
 def refresh_search_norms() -> None:

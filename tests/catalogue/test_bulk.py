@@ -83,6 +83,23 @@ def test_bulk_pages_are_indistinguishable_from_pages_made_by_hand(site_tree, cli
     assert first.url == f"/projets/{first.slug}/"
     assert len({p.slug for p in pages} | {by_hand.slug}) == 121
 
+    # The reference index rows are those Wagtail itself writes for the page.
+    def references(page):
+        return sorted(
+            ReferenceIndex.objects.filter(object_id=str(page.pk)).values_list(
+                "to_content_type", "to_object_id", "model_path", "content_path", "content_path_hash"
+            )
+        )
+
+    written = references(first)
+    assert len(written) == 2  # its two tags
+    for *_rest, content_hash in written:  # stored as the ORM looks it up
+        assert ReferenceIndex.objects.filter(
+            object_id=str(first.pk), content_path_hash=content_hash
+        ).exists()
+    ReferenceIndex.create_or_update_for_object(ProjectPage.objects.get(pk=first.pk))
+    assert references(first) == written
+
     hand = shape(ProjectPage.objects.get(pk=by_hand.pk))
     bulk = shape(first)
     assert bulk == {**hand, "sources": [("Lot", True)]}
@@ -212,3 +229,54 @@ def test_same_titles_get_unique_sibling_slugs_across_batches(site_tree):
     assert by_hand.page.slug == "epicerie-solidaire"
     assert slugs == {"epicerie-solidaire"} | {f"epicerie-solidaire-{k}" for k in range(2, 132)}
     assert tree_problems() == []
+
+
+def test_plain_row_inserts_store_what_bulk_create_stores(site_tree):
+    """`insert_rows` (one prepared statement for every row) against Django's `bulk_create`:
+    the same values read back, JSON and dates included; duplicates skipped on request."""
+    from django.utils import timezone
+
+    from catalogue.rows import insert_rows
+
+    page = services.upsert_project(record(1), source_key="Main").page
+    when = timezone.now()
+
+    def rows(key):
+        return [
+            ProjectSource(
+                project=page,
+                source_key=key,
+                source_id=f"{key}-{n}",
+                source_url=f"https://example.org/{key}/{n}",
+                raw_tags=["santé", 'guillemets "doubles"', {"niveau": n}],
+                first_seen=when,
+                last_seen=when,
+                content_hash=f"h{n}",
+            )
+            for n in range(3)
+        ]
+
+    ProjectSource.objects.bulk_create(rows("django"))
+    insert_rows(ProjectSource, rows("plain"))
+    fields = ["source_id", "source_url", "raw_tags", "first_seen", "content_hash", "still_listed"]
+
+    def read(key):
+        values = ProjectSource.objects.filter(source_key=key).order_by("source_id")
+        return [
+            [v.replace(key, "K") if isinstance(v, str) else v for v in row]
+            for row in values.values_list(*fields)
+        ]
+
+    assert read("plain") == read("django")
+    assert read("plain")[0][2] == ["santé", 'guillemets "doubles"', {"niveau": 0}]
+
+    # A row that would break a unique constraint: an error, or skipped when asked.
+    from django.db import IntegrityError, transaction
+
+    through = ProjectPage.codes.through
+    code = page.codes.first()
+    again = through(projectpage_id=page.pk, nomenclaturecode_id=code.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(through, [again])
+    insert_rows(through, [again], ignore_conflicts=True)
+    assert through.objects.filter(projectpage_id=page.pk, nomenclaturecode=code).count() == 1
