@@ -2,12 +2,18 @@
 
 Facet values come from the taxonomy tables, the partner pages and the closed vocabularies
 when the document is requested, so the description never lags behind the data. The same
-parameter list feeds the French documentation page (`/api/`).
+parameter list feeds the documentation page (`/api/`).
+
+Human-readable text (titles, descriptions, summaries, labels) goes through Django's translation
+machinery and is evaluated when the document is built, in the request's language (French unless
+the visitor chose English with the language switcher); identifiers (parameter names, enum
+values, field names, URLs) never change with the language.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 from ..search.query import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
@@ -15,18 +21,22 @@ from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
 VERSION = "1.0.0"
 
 FACET_DOCS = {
-    "domaine": "Domaine (groupe de thématiques de la famille « Domaines »), par identifiant.",
-    "public": "Public visé (famille « Publics »), par identifiant.",
-    "methode": "Méthode (famille « Méthodes »), par identifiant.",
-    "code": "Code de la nomenclature CIS (AGR, HAB…).",
-    "structure": "Type de structure porteuse.",
-    "stade": "Stade du projet.",
-    "echelle": "Échelle territoriale du projet.",
-    "region": "Code INSEE de la région.",
-    "departement": "Code du département (01…95, 2A, 2B, 971…).",
-    "partenaire": "Partenaire source, par identifiant (slug de sa page).",
-    "reference": "« oui » : toujours référencé par au moins une source ; « non » : plus référencé.",
-    "coup_de_coeur": "« 1 » : seulement les coups de cœur de la rédaction.",
+    "domaine": gettext_lazy(
+        "Domaine (groupe de thématiques de la famille « Domaines »), par identifiant."
+    ),
+    "public": gettext_lazy("Public visé (famille « Publics »), par identifiant."),
+    "methode": gettext_lazy("Méthode (famille « Méthodes »), par identifiant."),
+    "code": gettext_lazy("Code de la nomenclature CIS (AGR, HAB…)."),
+    "structure": gettext_lazy("Type de structure porteuse."),
+    "stade": gettext_lazy("Stade du projet."),
+    "echelle": gettext_lazy("Échelle territoriale du projet."),
+    "region": gettext_lazy("Code INSEE de la région."),
+    "departement": gettext_lazy("Code du département (01…95, 2A, 2B, 971…)."),
+    "partenaire": gettext_lazy("Partenaire source, par identifiant (slug de sa page)."),
+    "reference": gettext_lazy(
+        "« oui » : toujours référencé par au moins une source ; « non » : plus référencé."
+    ),
+    "coup_de_coeur": gettext_lazy("« 1 » : seulement les coups de cœur de la rédaction."),
 }
 
 
@@ -63,10 +73,10 @@ def facet_values() -> dict[str, list[dict]]:
         .values_list("slug", "title")
     ]
     values["reference"] = [
-        {"value": "oui", "label": "Toujours référencé"},
-        {"value": "non", "label": "Plus référencé"},
+        {"value": "oui", "label": gettext("Toujours référencé")},
+        {"value": "non", "label": gettext("Plus référencé")},
     ]
-    values["coup_de_coeur"] = [{"value": "1", "label": "Coups de cœur"}]
+    values["coup_de_coeur"] = [{"value": "1", "label": gettext("Coups de cœur")}]
     return {facet: values.get(facet, []) for facet in FACETS}
 
 
@@ -75,7 +85,7 @@ def _param(name, description, schema, *, required=False, explode=None):
         "name": name,
         "in": "query",
         "required": required,
-        "description": description,
+        "description": str(description),
         "schema": schema,
     }
     if explode is not None:
@@ -89,11 +99,17 @@ def search_parameters(values: dict[str, list[dict]] | None = None) -> list[dict]
     params = [
         _param(
             "q",
-            "Texte libre (titre, résumé, description, structure, commune, mots-clés). "
-            "Insensible à la casse et aux accents.",
+            gettext(
+                "Texte libre (titre, résumé, description, structure, commune, mots-clés). "
+                "Insensible à la casse et aux accents."
+            ),
             {"type": "string", "maxLength": 200},
         )
     ]
+    several = gettext(
+        "Plusieurs valeurs : répéter le paramètre ou les séparer par des virgules "
+        "(OU entre valeurs d'une facette, ET entre facettes)."
+    )
     for facet in FACETS:
         enum = [item["value"] for item in values.get(facet, [])]
         item_schema = {"type": "string"}
@@ -102,9 +118,7 @@ def search_parameters(values: dict[str, list[dict]] | None = None) -> list[dict]
         params.append(
             _param(
                 facet,
-                FACET_DOCS.get(facet, str(FACETS[facet]))
-                + " Plusieurs valeurs : répéter le paramètre ou les séparer par des virgules "
-                "(OU entre valeurs d'une facette, ET entre facettes).",
+                f"{FACET_DOCS.get(facet, FACETS[facet])} {several}",
                 {"type": "array", "items": item_schema},
                 explode=True,
             )
@@ -112,30 +126,32 @@ def search_parameters(values: dict[str, list[dict]] | None = None) -> list[dict]
     params += [
         _param(
             "commune",
-            "Code INSEE de la commune au centre d'une recherche par rayon.",
+            gettext("Code INSEE de la commune au centre d'une recherche par rayon."),
             {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
         ),
         _param(
             "rayon",
-            "Rayon autour de la commune, en km (20 par défaut).",
+            gettext("Rayon autour de la commune, en km (20 par défaut)."),
             {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS_KM},
         ),
         _param(
             "bbox",
-            "Zone géographique « ouest,sud,est,nord » en degrés décimaux (WGS 84).",
+            gettext("Zone géographique « ouest,sud,est,nord » en degrés décimaux (WGS 84)."),
             {"type": "string", "pattern": r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"},
         ),
-        _param("tri", "Ordre des résultats.", {"type": "string", "enum": list(SORTS)}),
+        _param("tri", gettext("Ordre des résultats."), {"type": "string", "enum": list(SORTS)}),
     ]
     return params
 
 
 def paging_parameters() -> list[dict]:
     return [
-        _param("page", "Numéro de page (à partir de 1).", {"type": "integer", "minimum": 1}),
+        _param(
+            "page", gettext("Numéro de page (à partir de 1)."), {"type": "integer", "minimum": 1}
+        ),
         _param(
             "page_size",
-            f"Résultats par page (20 par défaut, {MAX_PER_PAGE} au plus).",
+            gettext("Résultats par page (20 par défaut, %(max)s au plus).") % {"max": MAX_PER_PAGE},
             {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
         ),
     ]
@@ -145,17 +161,20 @@ def map_parameters() -> list[dict]:
     return [
         _param(
             "bbox",
-            "Vue de la carte « ouest,sud,est,nord » (WGS 84).",
+            gettext("Vue de la carte « ouest,sud,est,nord » (WGS 84)."),
             {"type": "string"},
         ),
         _param(
             "zoom",
-            "Niveau de zoom de la carte (0 à 20) : regroupements en dessous de 12, points au-delà.",
+            gettext(
+                "Niveau de zoom de la carte (0 à 20) : regroupements en dessous de 12, "
+                "points au-delà."
+            ),
             {"type": "integer", "minimum": 0, "maximum": 20},
         ),
         _param(
             "fit",
-            "« 1 » : renvoyer seulement l'emprise des projets trouvés ({bounds, total}).",
+            gettext("« 1 » : renvoyer seulement l'emprise des projets trouvés ({bounds, total})."),
             {"type": "string", "enum": ["1"]},
         ),
     ]
@@ -195,7 +214,7 @@ def _project_schema() -> dict:
         "licence_url": {"type": "string", "format": "uri"},
     }
     for name, schema in props.items():
-        schema["description"] = FIELD_DOCS[name]
+        schema["description"] = str(FIELD_DOCS[name])
     return {"type": "object", "properties": props, "required": list(props)}
 
 
@@ -208,7 +227,7 @@ def build(base_url: str = "") -> dict:
         return [{"$ref": f"#/components/parameters/{p['name']}"} for p in params]
 
     json_error = {
-        "description": "Trop de requêtes (voir l'en-tête Retry-After).",
+        "description": gettext("Trop de requêtes (voir l'en-tête Retry-After)."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
@@ -216,14 +235,15 @@ def build(base_url: str = "") -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Carrefour des innovations sociales — API ouverte",
+            "title": gettext("Carrefour des innovations sociales — API ouverte"),
             "version": VERSION,
-            "description": (
+            "description": gettext(
                 "Les projets d'innovation sociale publiés sur Carrefour : recherche, facettes, "
                 "carte et exports. Seules les fiches publiées et publiques sont diffusées. "
-                f"Données sous {LICENCE} ; chaque fiche indique sa source et l'adresse de sa "
+                "Données sous %(licence)s ; chaque fiche indique sa source et l'adresse de sa "
                 "page d'origine."
-            ),
+            )
+            % {"licence": LICENCE},
             "license": {"name": LICENCE, "url": LICENCE_URL},
         },
         "servers": [{"url": base_url or "/"}],
@@ -231,18 +251,18 @@ def build(base_url: str = "") -> dict:
             "/api/projects": {
                 "get": {
                     "operationId": "listProjects",
-                    "summary": "Rechercher des projets (JSON paginé, avec facettes)",
+                    "summary": gettext("Rechercher des projets (JSON paginé, avec facettes)"),
                     "parameters": refs(search) + refs(paging),
                     "responses": {
                         "200": {
-                            "description": "Une page de résultats.",
+                            "description": gettext("Une page de résultats."),
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/ProjectList"}
                                 }
                             },
                         },
-                        "404": {"description": "Page inexistante."},
+                        "404": {"description": gettext("Page inexistante.")},
                         "429": json_error,
                     },
                 }
@@ -250,12 +270,16 @@ def build(base_url: str = "") -> dict:
             "/api/projects.geojson": {
                 "get": {
                     "operationId": "projectsGeoJSON",
-                    "summary": "Les projets de la même recherche en GeoJSON (RFC 7946)",
-                    "description": "Sans `page`, tous les projets trouvés ; avec `page`, une page.",
+                    "summary": gettext("Les projets de la même recherche en GeoJSON (RFC 7946)"),
+                    "description": gettext(
+                        "Sans `page`, tous les projets trouvés ; avec `page`, une page."
+                    ),
                     "parameters": refs(search) + refs(paging),
                     "responses": {
                         "200": {
-                            "description": "Une FeatureCollection (coordonnées [longitude, latitude]).",
+                            "description": gettext(
+                                "Une FeatureCollection (coordonnées [longitude, latitude])."
+                            ),
                             "content": {
                                 "application/geo+json": {
                                     "schema": {"$ref": "#/components/schemas/FeatureCollection"}
@@ -269,8 +293,8 @@ def build(base_url: str = "") -> dict:
             "/api/projects.csv": {
                 "get": {
                     "operationId": "projectsCSV",
-                    "summary": "Les projets de la même recherche en CSV (UTF-8)",
-                    "description": (
+                    "summary": gettext("Les projets de la même recherche en CSV (UTF-8)"),
+                    "description": gettext(
                         "Sans `page`, tous les projets trouvés. Listes séparées par « | ». "
                         "Les cellules commençant par =, +, -, @, une tabulation ou un retour "
                         "chariot sont précédées d'une apostrophe (protection des tableurs)."
@@ -280,12 +304,17 @@ def build(base_url: str = "") -> dict:
                     + [
                         _param(
                             "bom",
-                            "« 1 » : commencer par un BOM UTF-8 (ouverture directe dans Excel).",
+                            gettext(
+                                "« 1 » : commencer par un BOM UTF-8 (ouverture directe dans Excel)."
+                            ),
                             {"type": "string", "enum": ["0", "1"]},
                         )
                     ],
                     "responses": {
-                        "200": {"description": "Fichier CSV.", "content": {"text/csv": {}}},
+                        "200": {
+                            "description": gettext("Fichier CSV."),
+                            "content": {"text/csv": {}},
+                        },
                         "429": json_error,
                     },
                 }
@@ -293,12 +322,12 @@ def build(base_url: str = "") -> dict:
             "/api/map": {
                 "get": {
                     "operationId": "mapData",
-                    "summary": "Regroupements ou points pour une vue de carte",
+                    "summary": gettext("Regroupements ou points pour une vue de carte"),
                     "parameters": refs([p for p in search if p["name"] not in ("bbox", "tri")])
                     + map_parameters(),
                     "responses": {
                         "200": {
-                            "description": (
+                            "description": gettext(
                                 '{"mode": "clusters", "zoom", "total", "clusters": '
                                 "[[lat, lng, nombre, id]]} ou "
                                 '{"mode": "points", "total", "points": [[id, lat, lng]]}.'
@@ -312,7 +341,9 @@ def build(base_url: str = "") -> dict:
             "/api/map/points/{id}": {
                 "get": {
                     "operationId": "mapPoint",
-                    "summary": "Détail d'un point de la carte (titre, structure, commune, lien)",
+                    "summary": gettext(
+                        "Détail d'un point de la carte (titre, structure, commune, lien)"
+                    ),
                     "parameters": [
                         {
                             "name": "id",
@@ -322,16 +353,19 @@ def build(base_url: str = "") -> dict:
                         }
                     ],
                     "responses": {
-                        "200": {"description": "Le projet.", "content": {"application/json": {}}},
-                        "404": {"description": "Projet inexistant ou non public."},
+                        "200": {
+                            "description": gettext("Le projet."),
+                            "content": {"application/json": {}},
+                        },
+                        "404": {"description": gettext("Projet inexistant ou non public.")},
                     },
                 }
             },
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
-                    "summary": "Cette description",
-                    "responses": {"200": {"description": "OpenAPI 3.1."}},
+                    "summary": gettext("Cette description"),
+                    "responses": {"200": {"description": gettext("Description OpenAPI 3.1.")}},
                 }
             },
         },

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
 LICENCE = "Licence Ouverte 2.0"
@@ -76,37 +77,38 @@ FIELDS = (
     "licence_url",
 )
 
-# What each field means (the OpenAPI schema and the /api/ page show these).
+# What each field means (the OpenAPI schema and the /api/ page show these, in the request's
+# language: lazy, so str() them before JSON serialisation).
 FIELD_DOCS = {
-    "id": "Identifiant stable de la fiche sur Carrefour.",
-    "url": "Adresse de la fiche sur Carrefour.",
-    "title": "Nom du projet.",
-    "summary": "Résumé en texte brut.",
-    "structure": "Structure porteuse.",
-    "kind": "Type de structure (valeurs du paramètre `structure`).",
-    "stage": "Stade du projet (valeurs du paramètre `stade`).",
-    "scale": "Échelle territoriale (valeurs du paramètre `echelle`).",
-    "start_year": "Année de lancement.",
-    "website": "Site du projet.",
-    "address": "Adresse.",
-    "postal_code": "Code postal.",
-    "city": "Commune.",
-    "insee": "Code commune INSEE.",
-    "department": "Code du département.",
-    "department_name": "Nom du département.",
-    "region": "Code INSEE de la région.",
-    "region_name": "Nom de la région.",
-    "lat": "Latitude (WGS 84).",
-    "lng": "Longitude (WGS 84).",
-    "codes": "Codes de la nomenclature CIS (valeurs du paramètre `code`).",
-    "groups": "Thématiques (Domaines, Publics, Méthodes) déduites des codes.",
-    "tags": "Mots-clés libres.",
-    "coup_de_coeur": "Mis en avant par la rédaction.",
-    "sources": "Partenaires qui référencent le projet : nom, page d'origine, toujours listé.",
-    "first_published_at": "Première publication sur Carrefour (ISO 8601).",
-    "last_published_at": "Dernière publication sur Carrefour (ISO 8601).",
-    "licence": "Licence de la fiche sur Carrefour.",
-    "licence_url": "Texte de la licence.",
+    "id": _("Identifiant stable de la fiche sur Carrefour."),
+    "url": _("Adresse de la fiche sur Carrefour."),
+    "title": _("Nom du projet."),
+    "summary": _("Résumé en texte brut."),
+    "structure": _("Structure porteuse."),
+    "kind": _("Type de structure (valeurs du paramètre `structure`)."),
+    "stage": _("Stade du projet (valeurs du paramètre `stade`)."),
+    "scale": _("Échelle territoriale (valeurs du paramètre `echelle`)."),
+    "start_year": _("Année de lancement."),
+    "website": _("Site du projet."),
+    "address": _("Adresse."),
+    "postal_code": _("Code postal."),
+    "city": _("Commune."),
+    "insee": _("Code commune INSEE."),
+    "department": _("Code du département."),
+    "department_name": _("Nom du département."),
+    "region": _("Code INSEE de la région."),
+    "region_name": _("Nom de la région."),
+    "lat": _("Latitude (WGS 84)."),
+    "lng": _("Longitude (WGS 84)."),
+    "codes": _("Codes de la nomenclature CIS (valeurs du paramètre `code`)."),
+    "groups": _("Thématiques (Domaines, Publics, Méthodes) déduites des codes."),
+    "tags": _("Mots-clés libres."),
+    "coup_de_coeur": _("Mis en avant par la rédaction."),
+    "sources": _("Partenaires qui référencent le projet : nom, page d'origine, toujours listé."),
+    "first_published_at": _("Première publication sur Carrefour (ISO 8601)."),
+    "last_published_at": _("Dernière publication sur Carrefour (ISO 8601)."),
+    "licence": _("Licence de la fiche sur Carrefour."),
+    "licence_url": _("Texte de la licence."),
 }
 
 

@@ -9,12 +9,15 @@ import json
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from catalogue import opendata, services
+from catalogue.api import openapi
 from catalogue.models import NomenclatureCode, ProjectPage, TaxonomyGroup
 from catalogue.records import ProjectRecord
 from catalogue.search.query import FACETS
@@ -254,6 +257,137 @@ def test_documentation_page(client, real_catalogue, tmp_path, settings):
     assert "/api/openapi.json" in html
     assert "/media/opendata/carrefour-projets.csv" in html
     assert "coup_de_coeur" in html and "departement" in html
+
+
+# --- The OpenAPI document in the chosen language (French unless the language cookie says en). ---
+
+TEXT_KEYS = {"title", "summary", "description"}
+# Texts that read the same in both languages.
+SAME_IN_BOTH = {"Latitude (WGS 84).", "Longitude (WGS 84)."}
+
+
+def english_client():
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def texts(node, path=()):
+    """path -> human-readable text of an OpenAPI document (titles, summaries, descriptions)."""
+    found = {}
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if key in TEXT_KEYS and isinstance(value, str):
+            found[(*path, key)] = value
+        elif isinstance(value, dict | list):
+            found.update(texts(value, (*path, key)))
+    return found
+
+
+def skeleton(node):
+    """The document with its human-readable text blanked: what must not depend on the language."""
+    if isinstance(node, dict):
+        return {
+            key: "…" if key in TEXT_KEYS and isinstance(value, str) else skeleton(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [skeleton(value) for value in node]
+    return node
+
+
+def test_openapi_follows_the_chosen_language(client, real_catalogue):
+    french_response = client.get("/api/openapi.json")
+    english_response = english_client().get("/api/openapi.json")
+    assert french_response["Content-Language"] == "fr"
+    assert english_response["Content-Language"] == "en"
+    # Valid JSON both ways.
+    french = json.loads(french_response.content.decode())
+    english = json.loads(english_response.content.decode())
+
+    french_params = french["components"]["parameters"]
+    english_params = english["components"]["parameters"]
+    assert french_params["q"]["description"].startswith("Texte libre (titre, résumé")
+    assert english_params["q"]["description"] == (
+        "Free text (title, summary, description, organisation, municipality, keywords). "
+        "Case- and accent-insensitive."
+    )
+    assert french_params["domaine"]["description"].startswith(
+        "Domaine (groupe de thématiques de la famille « Domaines »), par identifiant. "
+        "Plusieurs valeurs : "
+    )
+    assert english_params["domaine"]["description"].startswith(
+        "Field (a group of themes of the “Fields” family), by identifier. Several values: "
+    )
+    assert english_params["page_size"]["description"] == (
+        "Results per page (20 by default, 100 at most)."
+    )
+    assert english["info"]["title"] == "Carrefour of social innovations — open API"
+    assert "Data under the Licence Ouverte 2.0" in english["info"]["description"]
+    assert english["components"]["schemas"]["Project"]["properties"]["id"]["description"] == (
+        "Stable identifier of the record on Carrefour."
+    )
+
+    # Identifiers do not move: parameter names, enum values, paths, operations, field names.
+    assert list(english_params) == list(french_params)
+    for name, param in french_params.items():
+        assert english_params[name]["name"] == param["name"] == name
+        assert english_params[name]["schema"] == param["schema"]
+    assert english_params["domaine"]["schema"]["items"]["enum"]
+    assert english_params["tri"]["schema"]["enum"] == ["relevance", "newest", "title", "nearest"]
+    assert skeleton(english) == skeleton(french)
+
+    # Every text is translated (the same places hold text in both documents).
+    french_texts, english_texts = texts(french), texts(english)
+    assert french_texts.keys() == english_texts.keys() and len(french_texts) > 60
+    untranslated = {
+        path: text
+        for path, text in english_texts.items()
+        if text == french_texts[path] and text not in SAME_IN_BOTH
+    }
+    assert untranslated == {}
+
+
+def test_openapi_ignores_an_english_browser_without_the_cookie(client, real_catalogue):
+    """As the pages: Accept-Language alone does not switch the document to English."""
+    response = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert response["Content-Language"] == "fr"
+    assert response.json()["components"]["parameters"]["q"]["description"].startswith("Texte libre")
+
+
+def test_openapi_builder_evaluates_translations_at_call_time(real_catalogue):
+    """Module-level descriptions are lazy: each build speaks the active language, as plain str."""
+    with translation.override("en"):
+        english = openapi.build("https://carrefour.example")
+        labels = openapi.facet_values()
+    with translation.override("fr"):
+        french = openapi.build("https://carrefour.example")
+    # Plain json (no DjangoJSONEncoder): a lazy string left in the document would raise here.
+    assert json.loads(json.dumps(english)) == english
+    assert json.loads(json.dumps(french)) == french
+    assert skeleton(english) == skeleton(french)
+    assert french["components"]["parameters"]["stade"]["description"].startswith(
+        "Stade du projet. Plusieurs valeurs"
+    )
+    assert english["components"]["parameters"]["stade"]["description"].startswith(
+        "Stage of the project. Several values"
+    )
+    # Facet value labels shown by the /api/ page: vocabularies translated, values unchanged.
+    assert labels["reference"] == [
+        {"value": "oui", "label": "Still listed"},
+        {"value": "non", "label": "No longer listed"},
+    ]
+    assert labels["coup_de_coeur"] == [{"value": "1", "label": "Editors' picks"}]
+    assert {"value": "ideation", "label": "Ideation"} in labels["stade"]
+    assert all(isinstance(item["label"], str) for items in labels.values() for item in items)
+
+
+def test_documentation_page_in_english(real_catalogue):
+    html = english_client().get("/api/").content.decode()
+    assert "Stable identifier of the record on Carrefour." in html  # a field
+    assert "Field (a group of themes of the “Fields” family), by identifier." in html  # a facet
+    assert "<code>non</code> : No longer listed" in html  # a facet value
+    assert "Identifiant stable de la fiche" not in html and "Plus référencé" not in html
 
 
 @override_settings(API_RATE_LIMIT="3/60")
