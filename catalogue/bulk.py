@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -87,6 +87,15 @@ class _Existing:
     content_hash: str
     still_listed: bool
     live: bool
+
+
+@dataclass
+class BulkStream:
+    """What a stream's batches learn for the next ones: the search index's title statistics
+    and, per slug base, where numbered slugs were last free."""
+
+    lengths: TitleLengths = field(default_factory=TitleLengths)
+    next_suffix: dict[str, int] = field(default_factory=dict)
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -172,7 +181,7 @@ def upsert_projects_bulk(
     seen_at = seen_at or timezone.now()
     offset = 0
     created = False
-    lengths = TitleLengths()
+    stream = BulkStream()
     for batch in _chunks(records, batch_size):
         for outcome in _upsert_batch(
             batch,
@@ -182,7 +191,7 @@ def upsert_projects_bulk(
             seen_at=seen_at,
             resolve_new=resolve_new,
             image_fetcher=image_fetcher,
-            lengths=lengths,
+            stream=stream,
         ):
             created = created or outcome.action == "created"
             yield outcome
@@ -192,7 +201,7 @@ def upsert_projects_bulk(
 
 
 def _upsert_batch(
-    batch, offset, *, source_key, partner, seen_at, resolve_new, image_fetcher, lengths=None
+    batch, offset, *, source_key, partner, seen_at, resolve_new, image_fetcher, stream=None
 ):
     existing = find_existing(source_key, batch)
     outcomes: dict[int, BulkOutcome] = {}
@@ -252,7 +261,7 @@ def _upsert_batch(
                         seen_at=seen_at,
                         image_fetcher=image_fetcher,
                         pages=[built[i] for i in valid],
-                        lengths=lengths,
+                        stream=stream,
                     )
                 for i, page_id in zip(valid, created, strict=True):
                     outcomes[i] = BulkOutcome(offset + i, batch[i], "created", page_id)
@@ -375,27 +384,50 @@ def _taken_slugs(index: Page, slugs: Iterable[str]) -> set[str]:
     return taken
 
 
-def _slugs(index: Page, titles: list[str]) -> list[str]:
-    """Unique sibling slugs for these titles (among existing pages and each other)."""
+def _slugs(index: Page, titles: list[str], next_suffix: dict[str, int] | None = None) -> list[str]:
+    """Unique sibling slugs for these titles (among existing pages and each other).
+
+    A title whose slug is taken gets the first free ``slug-N``. Candidates are checked as exact
+    slugs (`slug IN (…)`, indexed) for all colliding titles at once, in windows that double
+    while they are all taken; `next_suffix` remembers across a stream's batches where each
+    base was last free, so a base shared by thousands of pages costs one look-up per batch,
+    not one per hundred pages already there."""
+    next_suffix = {} if next_suffix is None else next_suffix
     bases = [slugify(t)[:70] or "projet" for t in titles]
-    checked = set(bases)
-    taken = _taken_slugs(index, checked)
-    out = []
-    for base in bases:
-        slug = base
-        n = 2
-        while slug in taken:
-            # Exact candidates, looked up a hundred at a time: `slug IN (…)` uses the slug
-            # index, where `slug LIKE 'base%'` scanned every sibling once per colliding title.
-            candidates = [f"{base}-{k}" for k in range(n, n + 100)]
-            unknown = [c for c in candidates if c not in checked]
-            if unknown:
-                taken |= _taken_slugs(index, unknown)
-                checked.update(unknown)
-            slug = next((c for c in candidates if c not in taken), slug)
-            n += 100
-        taken.add(slug)
-        out.append(slug)
+    taken = _taken_slugs(index, set(bases))
+    out: list[str | None] = [None] * len(bases)
+    waiting: dict[str, list[int]] = {}
+    for i, base in enumerate(bases):
+        if base in taken:
+            waiting.setdefault(base, []).append(i)
+        else:
+            taken.add(base)
+            out[i] = base
+    window = {base: len(indexes) + 4 for base, indexes in waiting.items()}
+    while waiting:
+        candidates = {
+            base: [f"{base}-{n}" for n in range(start, start + window[base])]
+            for base in waiting
+            for start in [next_suffix.get(base, 2)]
+        }
+        taken |= _taken_slugs(index, [c for names in candidates.values() for c in names])
+        for base in list(waiting):
+            indexes, names = waiting[base], candidates[base]
+            for name in names:
+                if not indexes:
+                    break
+                if name not in taken:
+                    taken.add(name)
+                    out[indexes.pop(0)] = name
+            if indexes:  # the whole window was taken: look further, twice as far
+                next_suffix[base] = int(names[-1][len(base) + 1 :]) + 1
+                window[base] *= 2
+            else:
+                del waiting[base]
+    for base, slug in zip(bases, out, strict=True):
+        if slug != base:
+            suffix = int(slug[len(base) + 1 :]) + 1
+            next_suffix[base] = max(next_suffix.get(base, 2), suffix)
     return out
 
 
@@ -417,13 +449,13 @@ def create_pages(
     seen_at=None,
     image_fetcher=None,
     pages: list[ProjectPage] | None = None,
-    lengths: TitleLengths | None = None,
+    stream: BulkStream | None = None,
 ) -> list[int]:
     """Create published project pages for new records, in bulk; returns their ids in order.
 
     Must run inside a transaction (the caller's batch). The records are assumed valid (see
     `_validated`) and unknown to `source_key`. `pages` are their already built pages;
-    `lengths` the title statistics of the search index, kept across a stream's batches.
+    `stream` what the batches of one stream learn for the next ones.
     """
     if not records:
         return []
@@ -435,7 +467,8 @@ def create_pages(
     page_ct = ContentType.objects.get_for_model(Page)
     project_ct = ContentType.objects.get_for_model(ProjectPage)
     step = _next_step(index)
-    slugs = _slugs(index, [r.title.strip() for r in records])
+    stream = stream or BulkStream()
+    slugs = _slugs(index, [r.title.strip() for r in records], stream.next_suffix)
 
     built = pages or [_build_page(record) for record in records]
     pages = []
@@ -528,7 +561,7 @@ def create_pages(
     )
 
     # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
-    index_new_pages(pages, lengths)
+    index_new_pages(pages, stream.lengths)
     return [page.pk for page in pages]
 
 

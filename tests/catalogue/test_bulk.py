@@ -231,6 +231,46 @@ def test_same_titles_get_unique_sibling_slugs_across_batches(site_tree):
     assert tree_problems() == []
 
 
+def test_numbered_slugs_are_found_in_few_lookups_and_never_reused(site_tree):
+    """A title shared by many pages: a later stream finds the free numbers in windows that
+    double (a few look-ups, not one per hundred pages there), skips a number taken meanwhile
+    by another page, and each next batch starts where the last one stopped."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    title = "Épicerie solidaire"
+    list(
+        services.upsert_projects_bulk(
+            [record(n, title=title) for n in range(1, 301)], source_key="Lot", batch_size=100
+        )
+    )
+    other = services.upsert_project(record(900, title="Autre"), source_key="Main").page
+    other.slug = "epicerie-solidaire-305"  # renamed by an editor, say
+    other.save()
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = list(
+            services.upsert_projects_bulk(
+                [record(n, title=title) for n in range(1000, 1090)],
+                source_key="Suite",
+                batch_size=30,
+            )
+        )
+    assert [o.action for o in outcomes] == ["created"] * 90
+    slugs = list(
+        ProjectPage.objects.filter(sources__source_key="Suite")
+        .order_by("path")
+        .values_list("slug", flat=True)
+    )
+    expected = [f"epicerie-solidaire-{k}" for k in range(301, 392) if k != 305]
+    assert slugs == expected
+    assert tree_problems() == []
+    lookups = [q for q in queries.captured_queries if '"slug" IN' in q["sql"]]
+    # First batch: the bare title, then windows of 34, 68, 136, 272 from -2 (5 look-ups); the
+    # next two: the bare title and one window each. (A hundred at a time from -2 for every
+    # batch made 15.)
+    assert len(lookups) <= 9, len(lookups)
+
+
 def test_plain_row_inserts_store_what_bulk_create_stores(site_tree):
     """`insert_rows` (one prepared statement for every row) against Django's `bulk_create`:
     the same values read back, JSON and dates included; duplicates skipped on request."""
