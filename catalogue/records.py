@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -61,6 +61,14 @@ class ProjectRecord:
         return asdict(self)
 
     def content_hash(self) -> str:
-        """Stable hash of the content, to skip unchanged records on re-harvest."""
-        payload = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, default=str)
+        """Stable hash of the content, to skip unchanged records on re-harvest.
+
+        The JSON of `as_dict()`, built without its recursive deep copy (it is computed for
+        every harvested record): the same bytes, so stored hashes stay valid."""
+        values = {f.name: getattr(self, f.name) for f in _RECORD_FIELDS}
+        values["distinctions"] = [vars(d) for d in self.distinctions]
+        payload = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_RECORD_FIELDS = fields(ProjectRecord)

@@ -1,4 +1,5 @@
-"""Title similarity of the cross-source deduplication, on the real partners' titles.
+"""Deduplication of harvested records: title similarity (on the real partners' titles) and the
+content hash that recognises unchanged records.
 
 The matcher precomputes each title's words once and skips the character comparison when cheap
 upper bounds say it cannot reach the threshold; these tests check that this never changes a
@@ -76,3 +77,21 @@ def test_empty_and_stopword_titles_are_never_similar():
     assert title_similarity("", "Projet") == 0.0
     assert title_similarity("Le projet de la", "Le projet de la") == 0.0
     assert shape_similarity(TitleShape("de la"), TitleShape("Jardin partagé"), 0.5) == 0.0
+
+
+def test_content_hash_is_the_json_of_the_whole_record():
+    """Harvests skip records whose hash is unchanged: the fast hash must give the bytes of the
+    plain formula (JSON of `as_dict()`), or every stored hash would read as a change."""
+    import hashlib
+    import json
+
+    ffe = list(read_ffe_laureates(SHARED_DATA / "ffe-laureates.csv"))
+    apriles = list(read_apriles_export(SHARED_DATA / "apriles-export.csv"))
+    assert any(r.distinctions for r in ffe) and any(r.social_links for r in ffe + apriles)
+    for record in ffe + apriles:
+        plain = json.dumps(record.as_dict(), sort_keys=True, ensure_ascii=False, default=str)
+        assert record.content_hash() == hashlib.sha256(plain.encode("utf-8")).hexdigest()
+    first = ffe[0]
+    before = first.content_hash()
+    first.summary += " Modifié."
+    assert first.content_hash() != before
