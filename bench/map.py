@@ -163,6 +163,7 @@ def fast_create(records_batch, partner) -> list[int]:
 
     from catalogue import bulk
     from catalogue.models import ProjectIndexPage, ProjectPage, ProjectSource
+    from catalogue.rows import insert_rows
 
     now = timezone.now()
     with transaction.atomic():
@@ -191,7 +192,7 @@ def fast_create(records_batch, partner) -> list[int]:
         for page, base in zip(pages, bases, strict=True):
             page.id = page.page_ptr_id = base.id
             page._state.adding = False
-        bulk._insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
+        insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
         Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
         bulk._create_related(pages, records_batch)
         ProjectSource.objects.bulk_create(

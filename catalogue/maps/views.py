@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils.http import parse_etags
@@ -78,6 +78,15 @@ def filtered_entries(query: SearchQuery):
 
 def map_payload(query: SearchQuery, view: grid.BBox, zoom: int) -> dict:
     """The clusters or points of a view (see module doc); shared by the view and the bench."""
+    if query.text:
+        from ..search.idsets import through_indexes
+
+        with through_indexes():  # the text through the GIN index (see there)
+            return _map_payload(query, view, zoom)
+    return _map_payload(query, view, zoom)
+
+
+def _map_payload(query: SearchQuery, view: grid.BBox, zoom: int) -> dict:
     unfiltered = is_unfiltered(query)
     entries = None if unfiltered else filtered_entries(query)
     points = None
@@ -125,12 +134,20 @@ def fit_payload(query: SearchQuery) -> dict:
         source, lat, lng = MapPoint.objects.all(), "lat", "lng"
     else:
         source, lat, lng = filtered_entries(query), "latitude", "longitude"
-    box = source.aggregate(s=Min(lat), n=Max(lat), w=Min(lng), e=Max(lng))
+    if query.text:
+        from ..search.idsets import through_indexes
+
+        with through_indexes():
+            box = source.aggregate(
+                s=Min(lat), n=Max(lat), w=Min(lng), e=Max(lng), total=Count("pk")
+            )
+    else:
+        box = source.aggregate(s=Min(lat), n=Max(lat), w=Min(lng), e=Max(lng), total=Count("pk"))
     if box["s"] is None:
         return {"bounds": None, "total": 0}
     return {
         "bounds": [_round(box["w"]), _round(box["s"]), _round(box["e"]), _round(box["n"])],
-        "total": source.count(),
+        "total": box["total"],
     }
 
 

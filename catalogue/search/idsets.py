@@ -16,6 +16,7 @@ bench/search.py).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -177,8 +178,10 @@ def constraint_ids(facet: str, values: list[str]) -> frozenset[int]:
     return frozenset().union(*sets)
 
 
-def _fetch_through_indexes(sql: str, params) -> frozenset[int]:
-    """`_fetch` with PostgreSQL's sequential scans disabled for this one statement.
+@contextmanager
+def through_indexes():
+    """Run the enclosed statements with PostgreSQL's sequential scans disabled (a no-op
+    elsewhere); for statements that match free text.
 
     The planner costs ``search_vector @@ query`` like a cheap operator, but on a sequential
     scan every row's tsvector is read (most are TOASTed) and tested: for a common word (40 %
@@ -186,22 +189,25 @@ def _fetch_through_indexes(sql: str, params) -> frozenset[int]:
     after a bulk load, 310 ms against 17 ms (EXPLAIN ANALYZE in bench/RESULTS.md). The GIN
     index is always the right way in: it answers without reading any tsvector.
     """
+    if connection.vendor != "postgresql":
+        yield
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(sql, params)
-        ids = frozenset(map(itemgetter(0), cursor.fetchall()))
+        yield
         # SET LOCAL outlives a released savepoint: switch it back for the rest of an outer
         # transaction (on an error, rolling back to the savepoint undoes it).
         cursor.execute("SET LOCAL enable_seqscan = on")
-    return ids
 
 
 def text_ids(terms: list[str]) -> frozenset[int]:
     if connection.vendor == "postgresql":
-        return _fetch_through_indexes(
-            f"SELECT page_id FROM {ENTRY} WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s)",
-            [TS_CONFIG, " ".join(terms)],
-        )
+        with through_indexes():
+            return _fetch(
+                f"SELECT page_id FROM {ENTRY} "
+                "WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s)",
+                [TS_CONFIG, " ".join(terms)],
+            )
     expression = " ".join(f'"{t}"' for t in terms)
     return _fetch(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
 
