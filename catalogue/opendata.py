@@ -7,6 +7,7 @@ regenerates after each harvest (through `catalogue.services.after_bulk_change`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -99,27 +100,52 @@ def dump_directory() -> Path:
 
 
 def write_dumps(directory: Path | None = None) -> dict[str, Path]:
-    """(Re)write the three full dumps atomically (a reader never sees a half-written file)."""
+    """(Re)write the three full dumps atomically (a reader never sees a half-written file).
+
+    The records are read and serialised once for the three formats: the writers advance in
+    step, one record each, so the shared stream buffers a record or two, never the catalogue.
+    """
     directory = Path(directory or dump_directory())
     directory.mkdir(parents=True, exist_ok=True)
     ids = all_public_ids()
-    urls = UrlBuilder()
-    written = {}
-    for fmt in FORMATS:
-        target = directory / DUMP_NAMES[fmt]
-        handle, tmp = tempfile.mkstemp(dir=directory, prefix=f".{fmt}-", suffix=".tmp")
+    copies = dict(
+        zip(FORMATS, itertools.tee(serialise(ids, UrlBuilder()), len(FORMATS)), strict=True)
+    )
+    writers = {
+        # CSV dumps carry a BOM so that spreadsheet software reads UTF-8 correctly.
+        "json": json_chunks(copies["json"], len(ids)),
+        "geojson": geojson_chunks(copies["geojson"], len(ids)),
+        "csv": csv_chunks(copies["csv"], bom=True),
+    }
+    temporary: dict[str, str] = {}
+    try:
+        streams = {}
+        for fmt in FORMATS:
+            handle, temporary[fmt] = tempfile.mkstemp(
+                dir=directory, prefix=f".{fmt}-", suffix=".tmp"
+            )
+            streams[fmt] = os.fdopen(handle, "w", encoding="utf-8", newline="")
         try:
-            # CSV dumps carry a BOM so that spreadsheet software reads UTF-8 correctly.
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                for chunk in chunks(fmt, ids, urls, bom=(fmt == "csv")):
-                    stream.write(chunk)
+            while writers:
+                for fmt in list(writers):
+                    chunk = next(writers[fmt], None)
+                    if chunk is None:
+                        del writers[fmt]
+                    else:
+                        streams[fmt].write(chunk)
+        finally:
+            for stream in streams.values():
+                stream.close()
+        written = {}
+        for fmt, tmp in temporary.items():
             os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
+            os.replace(tmp, directory / DUMP_NAMES[fmt])
+            written[fmt] = directory / DUMP_NAMES[fmt]
+        return written
+    except BaseException:
+        for tmp in temporary.values():
             Path(tmp).unlink(missing_ok=True)
-            raise
-        written[fmt] = target
-    return written
+        raise
 
 
 def dump_files() -> list[dict]:

@@ -259,6 +259,39 @@ def test_documentation_page(client, real_catalogue, tmp_path, settings):
     assert "coup_de_coeur" in html and "departement" in html
 
 
+def test_dumps_are_the_exports_of_each_format_written_in_one_pass(real_catalogue, tmp_path):
+    """The three dumps share one reading of the catalogue: each file is exactly what the
+    single-format export writes (the generation time aside). A failure half-way leaves the
+    previous dumps in place and no temporary file behind."""
+    import re
+
+    written = opendata.write_dumps(tmp_path)
+    assert sorted(written) == sorted(opendata.FORMATS)
+
+    def undated(text):
+        return re.sub(r'"generated_at":"[^"]+"', '"generated_at":"T"', text)
+
+    for fmt, path in written.items():
+        single = io.StringIO()
+        count = opendata.write(fmt, single, bom=(fmt == "csv"))
+        assert count > 100
+        assert undated(path.read_bytes().decode("utf-8")) == undated(single.getvalue())
+    before = {fmt: path.read_bytes() for fmt, path in written.items()}
+
+    serialise = opendata.serialise
+
+    def broken(ids, urls=None):
+        yield from serialise(ids[:3], urls)
+        raise RuntimeError("base de données indisponible")
+
+    from unittest import mock
+
+    with mock.patch.object(opendata, "serialise", broken), pytest.raises(RuntimeError):
+        opendata.write_dumps(tmp_path)
+    assert {fmt: path.read_bytes() for fmt, path in written.items()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(opendata.DUMP_NAMES.values())
+
+
 # --- The OpenAPI document in the chosen language (French unless the language cookie says en). ---
 
 TEXT_KEYS = {"title", "summary", "description"}
