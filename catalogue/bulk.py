@@ -96,6 +96,13 @@ class BulkStream:
 
     lengths: TitleLengths = field(default_factory=TitleLengths)
     next_suffix: dict[str, int] = field(default_factory=dict)
+    created: bool = False
+
+    def finish(self) -> None:
+        """End of the stream: the search title norms deferred until now (see `bulk_index`)."""
+        if self.created:
+            refresh_search_norms()
+            self.created = False
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -170,6 +177,7 @@ def upsert_projects_bulk(
     batch_size: int = 500,
     resolve_new: Callable[[ProjectRecord], int | None] | None = None,
     image_fetcher=None,
+    stream: BulkStream | None = None,
 ) -> Iterator[BulkOutcome]:
     """Create or update the pages of a stream of records, batch by batch; yields outcomes.
 
@@ -177,11 +185,14 @@ def upsert_projects_bulk(
     return the id of an existing page listing the same project elsewhere (a cross-source
     duplicate), which then gets this source as an extra provenance instead of a new page.
     Records are read lazily: memory stays flat whatever the size of the stream.
+
+    A caller that feeds one stream in several calls (the harvest pipeline, batch by batch)
+    passes the same `stream` to each and calls `stream.finish()` at the end.
     """
     seen_at = seen_at or timezone.now()
     offset = 0
-    created = False
-    stream = BulkStream()
+    own_stream = stream is None
+    stream = stream or BulkStream()
     for batch in _chunks(records, batch_size):
         for outcome in _upsert_batch(
             batch,
@@ -193,11 +204,11 @@ def upsert_projects_bulk(
             image_fetcher=image_fetcher,
             stream=stream,
         ):
-            created = created or outcome.action == "created"
+            stream.created = stream.created or outcome.action == "created"
             yield outcome
         offset += len(batch)
-    if created:
-        refresh_search_norms()
+    if own_stream:
+        stream.finish()
 
 
 def _upsert_batch(

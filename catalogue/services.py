@@ -674,6 +674,14 @@ def upsert_projects_bulk(records, **kwargs):
     return _bulk(records, **kwargs)
 
 
+def bulk_stream():
+    """State shared by the batches of one bulk stream fed in several calls of
+    `upsert_projects_bulk(…, stream=…)`; call its `finish()` after the last one."""
+    from .bulk import BulkStream
+
+    return BulkStream()
+
+
 @transaction.atomic
 def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> ProjectPage:
     """One project listed twice: `into` gets the provenance of `duplicate`, which is

@@ -81,6 +81,8 @@ class Pipeline:
         self.recoder = Recoder(source)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
+        # One bulk stream for the whole run (its batches share slug and index statistics).
+        self.bulk = services.bulk_stream()
         self.pending: list[Outcome] = []
         self.errors: list[HarvestError] = []
         self.error_count = 0
@@ -304,6 +306,7 @@ class Pipeline:
             seen_at=self.seen_at,
             batch_size=len(records),
             resolve_new=self.resolve_new,
+            stream=self.bulk,
         )
         written = []
         for result in outcomes:
@@ -391,6 +394,7 @@ class Pipeline:
             self.accept(outcome)
         self.flush()
         if not self.dry_run:
+            self.bulk.finish()
             self.recoder.save_unknown()
 
 

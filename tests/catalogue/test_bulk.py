@@ -247,14 +247,17 @@ def test_numbered_slugs_are_found_in_few_lookups_and_never_reused(site_tree):
     other = services.upsert_project(record(900, title="Autre"), source_key="Main").page
     other.slug = "epicerie-solidaire-305"  # renamed by an editor, say
     other.save()
+    # Fed as the harvest pipeline does: one call per batch, one stream for the run.
+    stream = services.bulk_stream()
+    outcomes = []
     with CaptureQueriesContext(connection) as queries:
-        outcomes = list(
-            services.upsert_projects_bulk(
-                [record(n, title=title) for n in range(1000, 1090)],
+        for start in (1000, 1030, 1060):
+            outcomes += services.upsert_projects_bulk(
+                [record(n, title=title) for n in range(start, start + 30)],
                 source_key="Suite",
-                batch_size=30,
+                stream=stream,
             )
-        )
+        stream.finish()
     assert [o.action for o in outcomes] == ["created"] * 90
     slugs = list(
         ProjectPage.objects.filter(sources__source_key="Suite")
