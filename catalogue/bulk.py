@@ -44,7 +44,7 @@ from .models import (
     ProjectTag,
 )
 from .records import ProjectRecord
-from .rows import insert_rows
+from .rows import insert_rows, reserve_ids
 
 logger = logging.getLogger(__name__)
 
@@ -500,18 +500,12 @@ def create_pages(
             page.image = image_fetcher(record.image_url)
         pages.append(page)
 
-    # 1. wagtailcore_page rows, then the project rows pointing at them.
-    base_fields = [f for f in Page._meta.concrete_fields if not f.primary_key]
-    bases = [Page(**{f.attname: getattr(p, f.attname) for f in base_fields}) for p in pages]
-    Page.objects.bulk_create(bases, batch_size=500)
-    for page, base in zip(pages, bases, strict=True):
-        page.id = page.page_ptr_id = base.id
+    # 1. Ids first (the revisions and child rows need them), then the related rows, attached
+    # to the in-memory pages so that their revisions hold them with their ids.
+    for page, pk in zip(pages, reserve_ids(Page, len(pages)), strict=True):
+        page.id = page.page_ptr_id = pk
         page._state.adding = False
-        page._state.db = base._state.db
-    insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
-    Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
-
-    # 2. Related rows, attached to the in-memory pages so their revisions hold them with pks.
+        page._state.db = connection.alias
     _create_related(pages, records)
     insert_rows(
         ProjectSource,
@@ -531,7 +525,8 @@ def create_pages(
         ],
     )
 
-    # 3. First revision, published; page history.
+    # 2. First revision, published (its content is the page before it points at it, as in
+    # `save_revision`); then the page rows, pointing at it. Foreign keys are checked at commit.
     revisions = [
         Revision(
             content_type_id=project_ct.id,
@@ -544,15 +539,17 @@ def create_pages(
         )
         for page in pages
     ]
-    Revision.objects.bulk_create(revisions, batch_size=500)
-    for page, revision in zip(pages, revisions, strict=True):
-        page.latest_revision_id = page.live_revision_id = revision.pk
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {Page._meta.db_table} SET latest_revision_id = %s, live_revision_id = %s "
-            "WHERE id = %s",
-            [(page.latest_revision_id, page.live_revision_id, page.pk) for page in pages],
-        )
+    for page, revision, pk in zip(
+        pages, revisions, reserve_ids(Revision, len(revisions)), strict=True
+    ):
+        revision.pk = pk
+        page.latest_revision_id = page.live_revision_id = pk
+    insert_rows(Page, pages, Page._meta.local_concrete_fields)
+    insert_rows(ProjectPage, pages, ProjectPage._meta.local_concrete_fields)
+    Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
+    insert_rows(Revision, revisions)
+
+    # 3. Page history.
     insert_rows(
         PageLogEntry,
         [
@@ -574,6 +571,15 @@ def create_pages(
     # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
     index_new_pages(pages, stream.lengths)
     return [page.pk for page in pages]
+
+
+def _insert_with_ids(model, objs: list) -> None:
+    """Rows that need their ids before the revision is serialised (child relations)."""
+    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    insert_rows(model, objs)
 
 
 def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> None:
@@ -602,7 +608,7 @@ def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> N
         items = [ProjectTag(content_object_id=page.pk, tag=tags[name]) for name in names]
         page.tagged_items = items
         tagged.extend(items)
-    ProjectTag.objects.bulk_create(tagged, batch_size=1000)
+    _insert_with_ids(ProjectTag, tagged)
     # Distinctions.
     distinctions: list[ProjectDistinction] = []
     for page, record in zip(pages, records, strict=True):
@@ -615,7 +621,7 @@ def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> N
         ]
         page.distinctions = items
         distinctions.extend(items)
-    ProjectDistinction.objects.bulk_create(distinctions, batch_size=1000)
+    _insert_with_ids(ProjectDistinction, distinctions)
 
 
 def tree_problems() -> list[tuple]:

@@ -9,7 +9,7 @@ from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
 
 from catalogue import search, services
 from catalogue.bulk import tree_problems
-from catalogue.models import ProjectPage, ProjectSource
+from catalogue.models import ProjectDistinction, ProjectPage, ProjectSource
 from catalogue.records import Distinction, ProjectRecord
 
 pytestmark = pytest.mark.django_db
@@ -323,3 +323,27 @@ def test_plain_row_inserts_store_what_bulk_create_stores(site_tree):
         insert_rows(through, [again])
     insert_rows(through, [again], ignore_conflicts=True)
     assert through.objects.filter(projectpage_id=page.pk, nomenclaturecode=code).count() == 1
+
+
+def test_reserved_ids_are_never_reused_nor_taken_again(site_tree):
+    """Ids reserved for rows inserted with their id: after the highest ever used (a deleted
+    row's id is not handed out again), and the database's own numbering goes on after them."""
+    from catalogue.rows import insert_rows, reserve_ids
+
+    page = services.upsert_project(record(1), source_key="Main").page
+    gone = ProjectDistinction.objects.create(project=page, name="Prix supprimé", sort_order=5)
+    gone_pk = gone.pk
+    gone.delete()
+    ids = reserve_ids(ProjectDistinction, 3)
+    assert len(set(ids)) == 3 and min(ids) > gone_pk
+    rows = [
+        ProjectDistinction(pk=pk, project=page, name=f"Réservé {pk}", sort_order=n)
+        for n, pk in enumerate(ids)
+    ]
+    insert_rows(ProjectDistinction, rows)
+    assert set(
+        ProjectDistinction.objects.filter(name__startswith="Réservé ").values_list("pk", flat=True)
+    ) == set(ids)
+    after = ProjectDistinction.objects.create(project=page, name="Prix suivant", sort_order=9)
+    assert after.pk > max(ids)
+    assert min(reserve_ids(ProjectDistinction, 1)) > after.pk
