@@ -4,11 +4,12 @@
 same rules as `services.upsert_project` (update key, content hash, curated fields, provenance)
 and makes pages indistinguishable from pages made one by one:
 
-- new records: `Page` rows with computed treebeard paths, then the `ProjectPage` rows, codes,
-  tags, distinctions and provenance, in one transaction per batch; the parent's `numchild` is
-  bumped, `url_path` set, one first revision per page (`latest_revision` = `live_revision`),
-  the create/edit/publish log entries (page history), Wagtail's search index, the reference
-  index and the catalogue's own search index (`catalogue.search.indexer`) for the new pages;
+- new records, in one transaction per batch: ids reserved up front (`catalogue.rows`), codes,
+  tags, distinctions and provenance, one first revision per page, then the `Page` and
+  `ProjectPage` rows (computed treebeard paths, `url_path`, `latest_revision` =
+  `live_revision`), the parent's `numchild` bumped, the create/edit/publish log entries (page
+  history), Wagtail's search index, the reference index and the catalogue's own search index
+  (`catalogue.bulk_index`); every table gets one prepared statement per batch;
 - unchanged records (same content hash, page live, still listed): one UPDATE per batch;
 - changed, restored or otherwise unusual records: `services.upsert_project`, one by one (the
   normal path, with a new revision, curated fields kept, drafts respected).
