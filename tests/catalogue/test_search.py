@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import QueryDict
 from wagtail.models import PageViewRestriction
 
-from catalogue import geography
+from catalogue import freshness, geography
 from catalogue.models import ProjectFacetValue, ProjectPage, ProjectSearchEntry, ProjectSource
-from catalogue.search import SearchQuery
-from catalogue.search.engine import execute, facet_counts, matching_entries
+from catalogue.search import SearchQuery, idsets
+from catalogue.search.engine import execute, facet_counts, matching_entries, text_terms
 from catalogue.search.query import FACETS
 from catalogue.search.text import fold, normalise
 
@@ -229,6 +230,75 @@ def test_facet_counts_with_text_and_two_facets(real_catalogue, db):
             if n:
                 expected[value] = n
         assert counts[facet] == expected, facet
+
+
+def _pages_and_facets(query, pages=3, bump=True):
+    """Ids of the first pages and the facet counts (through empty caches unless `bump` is
+    false)."""
+    if bump:
+        freshness.bump()
+    found = []
+    for number in range(1, pages + 1):
+        results = execute(query.replace(page=number, per_page=7))
+        found.append((results.count, [p.pk for p in results.results], results.facets))
+    return found
+
+
+def _not_read_again(*args):
+    raise AssertionError("read from the database instead of Django's cache")
+
+
+def test_large_sets_counted_and_ranked_from_process_caches(real_catalogue, db, monkeypatch):
+    """Above a size, counts come from per-value bitmaps and the relevance order from the text's
+    full order filtered by the matched ids: both give exactly what SQL over the ids gives."""
+    # As outside a transaction that wrote the index, so the per-process caches are used.
+    monkeypatch.setattr(connection, "search_index_dirty", False, raising=False)
+    public = top_value("public", search(q="jeunes"))
+    domaine = top_value("domaine")
+    queries = [
+        search(q="jeunes"),
+        search(q="projet"),
+        search(q="insertion emploi"),
+        search(q="jeunes", public=public),
+        search(q="jeunes", public=public, domaine=domaine),
+        search(q="jeunes", tri="newest"),
+        search(domaine=domaine),
+        SearchQuery(),
+    ]
+    try:
+        for query in queries:
+            monkeypatch.setattr(idsets, "BITMAP_COUNTS_MIN", 10**9)
+            monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 10**9)
+            through_sql = _pages_and_facets(query)
+            assert not idsets._cache["bitmaps"] and not idsets._cache["orders"]
+            monkeypatch.setattr(idsets, "BITMAP_COUNTS_MIN", 1)
+            monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 1)
+            through_caches = _pages_and_facets(query)
+            assert through_caches == through_sql, query
+            assert through_sql[0][0] > 0 and through_sql[0][1], query
+            assert idsets._cache["bitmaps"], query
+            assert bool(idsets._cache["orders"]) == (query.effective_sort == "relevance")
+            # Another process finds both in Django's cache, under the same data version.
+            held = list(idsets._cache["bitmaps"])
+            idsets._cache.update(bitmaps={}, orders={})
+            with monkeypatch.context() as m:
+                m.setattr(idsets, "_read_order", _not_read_again)
+                m.setattr(idsets, "bitmap", _not_read_again)
+                if query.effective_sort == "relevance":
+                    idsets.relevance_order(text_terms(query))
+                idsets.facet_bitmaps(held)
+            assert list(idsets._cache["bitmaps"]) == held
+            assert _pages_and_facets(query, bump=False) == through_sql, query
+            # Once held, the order also serves a narrower query with the same words.
+            if query.text and not query.filters:
+                narrower = query.with_value("public", public)
+                monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 10**9)
+                freshness.bump()
+                expected = [p.pk for p in execute(narrower).results]
+                execute(query)
+                assert [p.pk for p in execute(narrower).results] == expected
+    finally:
+        freshness.bump()  # nothing read from this rolled-back catalogue stays cached
 
 
 def test_or_within_a_facet_and_across_facets(real_catalogue, db):
