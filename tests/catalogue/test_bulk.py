@@ -361,3 +361,21 @@ def test_reserved_ids_are_never_reused_nor_taken_again(site_tree):
     after = ProjectDistinction.objects.create(project=page, name="Prix suivant", sort_order=9)
     assert after.pk > max(ids)
     assert min(reserve_ids(ProjectDistinction, 1)) > after.pk
+
+
+def test_admin_search_stems_french_on_postgresql(site_tree):
+    """Editors search the admin in French: on PostgreSQL Wagtail's index uses the "french"
+    configuration (English stems "inclusifs" to "inclusif" and keeps "âgées" whole)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's FTS5 backend does not stem")
+    outcomes = list(
+        services.upsert_projects_bulk(
+            [record(1, title="Des habitats inclusifs pour les personnes âgées")],
+            source_key="Lot",
+        )
+    )
+    page = ProjectPage.objects.get(pk=outcomes[0].page_id)
+    found = ProjectPage.objects.search("habitat inclusive âgé", operator="and")
+    assert list(found) == [page]

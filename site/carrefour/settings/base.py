@@ -237,7 +237,11 @@ if SEARCH_URL:
         }
     }
 else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    # On PostgreSQL the admin's search stems French (the built-in "french" configuration);
+    # SQLite's FTS5 backend has no stemming and ignores the setting.
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "french"}
+    }
 
 # Wagtail 8 runs index upkeep through django-tasks; inline by default.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
