@@ -205,7 +205,9 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     # on the checkbox (the live update replaces the facets' HTML) so the visitor can go on.
     for _ in range(40):
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.matches('#search-facets input')"):
+        if page.evaluate(
+            "() => document.activeElement.matches('#search-facets input[type=checkbox]')"
+        ):
             break
     else:
         pytest.fail("Tab never reached a facet checkbox")
@@ -213,8 +215,22 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     assert ring["visible"], f"no visible focus on the facet checkbox: {ring}"
     name, value = page.evaluate("() => [document.activeElement.name, document.activeElement.value]")
     page.keyboard.press("Space")
-    # The live update pushes the new address once its results arrive (slow on a loaded CI).
-    page.wait_for_function(f"() => location.search.includes('{name}={value}')", timeout=30000)
+    assert page.evaluate("() => document.activeElement.checked"), "Space did not tick it"
+    # The live update pushes the new address once its results arrive (slow on a loaded CI);
+    # read as parameters (encoded, or several values joined by commas).
+    try:
+        page.wait_for_function(
+            """([name, value]) => new URLSearchParams(location.search).getAll(name)
+                .some(v => v.split(',').includes(value))""",
+            arg=[name, value],
+            timeout=30000,
+        )
+    except Exception as error:  # say what the page shows, then fail
+        state = page.evaluate(
+            "() => [location.href, document.querySelector('#search-results')"
+            "?.getAttribute('aria-busy')]"
+        )
+        pytest.fail(f"no live update for {name}={value}: {state} ({error})")
     page.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
     assert page.locator(f"#search-facets input[name='{name}'][value='{value}']").is_checked()
     assert page.locator("#search-results .chips .chip").count() >= 2  # the filter and "clear"
