@@ -5,8 +5,9 @@ Wagtail's database backend on SQLite follows every `add_items` with a title-norm
 average over the whole index, then an UPDATE of the new rows, which its FTS trigger turns into
 a second write of each row's full text. Per batch of a large harvest that grows with the
 catalogue. For new pages on SQLite the entries are therefore written here with their norm
-already computed (the same formula: average title length of the index / the title's length);
-other database backends get their refresh once per stream (`refresh_search_norms`).
+already computed (the same formula: average title length of the index / the title's length).
+On PostgreSQL they are written with the same SQL as modelsearch's, spelled out, and their
+norms refreshed once per stream (`refresh_search_norms`).
 """
 
 from __future__ import annotations
@@ -47,10 +48,6 @@ class TitleLengths:
                 self.count += 1
                 self.total += length
         return self.total / self.count if self.count else None
-
-
-def _norms_later(full: bool = False) -> None:
-    """Stands in for a database index's title-norm refresh during a bulk stream."""
 
 
 def _sqlite_index_class():
@@ -188,11 +185,7 @@ def index_new_pages(pages: list[ProjectPage], lengths: TitleLengths | None = Non
         if postgres_index is not None and type(index) is postgres_index:
             _postgres_add_new(index, pages)  # norms: `refresh_search_norms`
             continue
-        if hasattr(index, "_refresh_title_norms"):
-            # Once per stream instead (`refresh_search_norms`); new entries keep the
-            # default norm until then.
-            index._refresh_title_norms = _norms_later
-        index.add_items(ProjectPage, pages)
+        index.add_items(ProjectPage, pages)  # OpenSearch / Elasticsearch
     _add_references(pages)
     from .search import indexer
 
@@ -237,13 +230,15 @@ def _add_references(pages: list[ProjectPage]) -> None:
 
 
 def refresh_search_norms() -> None:
-    """The title norms deferred by `index_new_pages` (database backends other than SQLite's),
-    once for a whole stream. A stream stopped early leaves them to the next refresh: the
-    entries are found meanwhile, only their titles' weight in the admin's ranking waits."""
+    """The title norms of the entries `_postgres_add_new` wrote with the default, once for a
+    whole stream. A stream stopped early leaves them to the next refresh: the entries are found
+    meanwhile, only their titles' weight in the admin's ranking waits."""
     from wagtail.search.backends import get_search_backends
 
-    sqlite_index = _sqlite_index_class()
+    postgres_index = _postgres_index_class()
+    if postgres_index is None:
+        return
     for backend in get_search_backends(with_auto_update=True):
         index = backend.get_index_for_model(ProjectPage)
-        if type(index) is not sqlite_index and hasattr(index, "_refresh_title_norms"):
+        if type(index) is postgres_index:
             index._refresh_title_norms()
