@@ -6,6 +6,12 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The absolute address of the site in e-mails and background jobs: where `make run` serves it.
+BASE_URL ?= http://$(HOST):$(PORT)
+DEMO_ADMIN_USERNAME ?= admin
+DEMO_ADMIN_EMAIL ?= admin@carrefour.local
+DEMO_ADMIN_PASSWORD ?= carrefour-demo
+export BASE_URL DEMO_ADMIN_USERNAME DEMO_ADMIN_EMAIL DEMO_ADMIN_PASSWORD
 PYTEST_ARGS ?=
 
 .PHONY: run test venv assets static browser-deps sample-data demo-admin lint format bench messages clean
@@ -16,7 +22,9 @@ run: venv assets
 	DJANGO_DEBUG=1 $(MANAGE) load_sample_data
 	DJANGO_DEBUG=1 $(MANAGE) create_demo_admin
 	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0 || true
-	@echo "Carrefour: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/ — see README)"
+	@echo "Carrefour: $(BASE_URL)/"
+	@echo "  Wagtail admin: $(BASE_URL)/admin/  user name $(DEMO_ADMIN_USERNAME), password $(DEMO_ADMIN_PASSWORD)"
+	@echo "  Site log-in:   $(BASE_URL)/comptes/login/  e-mail $(DEMO_ADMIN_EMAIL), password $(DEMO_ADMIN_PASSWORD)"
 	@# The django-q2 cluster (harvest schedules, digests) runs beside the web server.
 	trap 'kill 0' EXIT; DJANGO_DEBUG=1 $(MANAGE) qcluster & DJANGO_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 

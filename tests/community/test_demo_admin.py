@@ -1,0 +1,41 @@
+"""The demo admin of `make run` logs in where the README and `make run` say it does."""
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_admin_logs_in_on_the_admin_and_on_the_site_form(client, capsys, site_tree):
+    call_command("create_demo_admin")
+    out = capsys.readouterr().out
+    # What `make run` prints: both ways in, with the e-mail address the site's form asks for.
+    assert "user name admin, password carrefour-demo" in out
+    assert "e-mail admin@carrefour.local, password carrefour-demo" in out
+
+    response = client.post(
+        "/comptes/login/",
+        {"login": "admin@carrefour.local", "password": "carrefour-demo"},
+        follow=True,
+    )
+    assert client.session.get("_auth_user_id"), response.content.decode()[:2000]
+    # The log-in banner names the member by display name, never by the internal user name.
+    banner = response.content.decode()
+    assert "Connexion avec Équipe du Carrefour réussie" in banner
+    assert "Connexion avec admin" not in banner
+
+    client.logout()
+    response = client.post(
+        "/admin/login/", {"username": "admin", "password": "carrefour-demo"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain and response.redirect_chain[-1][0] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+    # Idempotent: a second run keeps one verified primary address and the same display name.
+    call_command("create_demo_admin")
+    from allauth.account.models import EmailAddress
+
+    assert list(EmailAddress.objects.values_list("email", "verified", "primary")) == [
+        ("admin@carrefour.local", True, True)
+    ]
