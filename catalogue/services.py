@@ -32,6 +32,7 @@ from .models import (
     ProjectPage,
     ProjectSource,
 )
+from .public_pages import ensure_public_body_pages  # noqa: F401 - the site tree's legal pages
 from .records import ProjectRecord
 
 logger = logging.getLogger(__name__)

@@ -104,6 +104,8 @@ def load_records(records, *, source_key, partner, report, progress=None, image_f
 def seed_editorial(tree: services.SiteTree) -> None:
     """Editorial pages of our own (no invented projects: dossiers curate real ones)."""
     home = tree.home
+    # What a French public body must publish, linked from every page's footer.
+    services.ensure_public_body_pages(home)
     if not StandardPage.objects.filter(slug="a-propos").exists():
         about = StandardPage(
             title="À propos",

@@ -19,5 +19,6 @@ from .projects import (  # noqa: F401
     ProjectSource,
     ProjectTag,
 )
+from .public_body import AccessibilityStatus, PublicBodySettings  # noqa: F401
 from .search_index import ProjectFacetValue, ProjectSearchEntry  # noqa: F401
 from .taxonomy import NomenclatureCode, TaxonomyGroup  # noqa: F401

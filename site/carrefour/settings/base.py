@@ -221,6 +221,8 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_MODERATION_ENABLED = True
+# No third-party call from the admin: avatars are initials, never fetched from Gravatar.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Search: Wagtail's database backend by default; OpenSearch/Elasticsearch with SEARCH_URL.
 SEARCH_URL = os.environ.get("SEARCH_URL", "")
