@@ -15,7 +15,6 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
@@ -34,6 +33,7 @@ from .models import (
 )
 from .public_pages import ensure_public_body_pages  # noqa: F401 - the site tree's legal pages
 from .records import ProjectRecord
+from .sanitise import one_line, plain_text, rich_text, safe_url, text_to_rich_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ SOCIAL_FIELDS = {
     "youtube": "youtube_url",
 }
 
-# Record attributes copied as-is onto page fields of the same name.
+# Record attributes copied onto page fields of the same name (text made safe on the way).
 PLAIN_FIELDS = (
     "summary",
     "website",
@@ -203,9 +203,11 @@ def get_project_index() -> ProjectIndexPage:
 def upsert_partner(name: str, *, publish: bool = True, **fields) -> PartnerPage:
     """Create or update a partner page, matched by name (case-insensitive).
 
-    `publish=False` creates it as a draft (a partner whose agreement is pending).
+    `publish=False` creates it as a draft (a partner whose agreement is pending). Text fields
+    pass the sanitiser (the description is rich text).
     """
-    name = name.strip()
+    name = one_line(name)
+    fields = {key: safe_value(key, value) for key, value in fields.items()}
     if not name:
         raise ServiceError("Un partenaire doit avoir un nom.")
     partner = PartnerPage.objects.filter(title__iexact=name).first()
@@ -271,16 +273,32 @@ def mark_curated(page: ProjectPage, field_names, *, by: str, user=None) -> None:
 
 
 def description_html(text: str) -> str:
-    """Plain text (paragraphs split by blank lines) to safe rich text; HTML is kept if flagged."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    if text.startswith("<") and text.endswith(">"):
-        return text  # already sanitised HTML from the normaliser
-    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(
-        "<p>" + "<br/>".join(escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
-    )
+    """A record's description (plain text: paragraphs split by blank lines) as rich text.
+
+    Markup in a record's text is text: the normalisers already took the partner's markup
+    apart, so a "<" left in it is shown as typed, never parsed again."""
+    return text_to_rich_text(text)
+
+
+# Page fields holding one line of text, and the multi-line plain text ones.
+ONE_LINE_FIELDS = {"title", "structure_name", "address", "city", "contact_phone", "location_note"}
+URL_FIELDS = {"website", *SOCIAL_FIELDS.values()}
+
+
+def safe_value(name: str, value):
+    """A page field's value made safe for storage: what any writer gives passes here.
+
+    Rich text through the allow-list, plain text without markup or control characters,
+    addresses only with an http(s) scheme (a ``javascript:`` link is dropped, not stored)."""
+    if not isinstance(value, str):
+        return value
+    if name in ("description", "intro"):
+        return rich_text(value)
+    if name in URL_FIELDS:
+        return safe_url(value)
+    if name in ONE_LINE_FIELDS:
+        return one_line(value)
+    return plain_text(value).strip()
 
 
 def _fit(name: str, value):
@@ -295,7 +313,9 @@ def _fit(name: str, value):
 def _record_values(record: ProjectRecord) -> dict:
     """The page field values a record proposes (empty values are not proposals)."""
     values = _record_values_raw(record)
-    return {name: _fit(name, value) for name, value in values.items()}
+    # The description is built as rich text from the record's plain text (safe already).
+    safe = {n: v if n == "description" else safe_value(n, v) for n, v in values.items()}
+    return {name: _fit(name, value) for name, value in safe.items() if value not in ("", None)}
 
 
 def _record_values_raw(record: ProjectRecord) -> dict:
@@ -357,7 +377,7 @@ def _set_codes_and_tags(page: ProjectPage, record: ProjectRecord, curated: set[s
             page.codes = list(NomenclatureCode.objects.filter(pk__in=wanted))
             changed = True
     if record.tags and "tags" not in curated:
-        wanted_tags = sorted({t.strip()[:100] for t in record.tags if t.strip()})
+        wanted_tags = sorted({one_line(t)[:100] for t in record.tags if one_line(t)})
         current_tags = sorted(t.name for t in page.tags.all())
         if wanted_tags != current_tags:
             page.tags.set(wanted_tags, clear=True)
@@ -366,7 +386,11 @@ def _set_codes_and_tags(page: ProjectPage, record: ProjectRecord, curated: set[s
 
 
 def _set_distinctions(page: ProjectPage, record: ProjectRecord) -> bool:
-    wanted = [(d.name[:255], d.year, d.url) for d in record.distinctions if d.name]
+    wanted = [
+        (one_line(d.name)[:255], d.year, safe_url(d.url))
+        for d in record.distinctions
+        if one_line(d.name)
+    ]
     current = [(d.name, d.year, d.url) for d in page.distinctions.all()]
     if not wanted or set(wanted) <= set(current):
         return False
@@ -583,7 +607,7 @@ HOLDER_FIELDS = (
 def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: bool):
     """Apply a holder's edit as a new revision; publish it or submit it to moderation.
 
-    `cleaned_data` holds already-validated values (description already sanitised; image a
+    `cleaned_data` holds already-validated values (description rich text, sanitised again here; image a
     Wagtail image; codes NomenclatureCode objects or codes); keys absent are left alone. The
     edit starts from the latest revision, so a draft waiting for moderation is not lost.
     Changed fields are marked curated by the holder: harvests never overwrite them. A change
@@ -610,7 +634,7 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
                 draft.image = value
                 changed.append(name)
             continue
-        value = "" if value is None else value
+        value = "" if value is None else safe_value(name, value)
         if getattr(draft, name) != value:
             setattr(draft, name, value)
             changed.append(name)

@@ -1,39 +1,24 @@
 """Forms of claims, holders' page edits, project news, notification settings, saved searches."""
 
-import nh3
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
 
 from catalogue.geography import communes_for_postal_code, normalise_postal_code
 from catalogue.models import NomenclatureCode, Stage
-from catalogue.services import description_html
+from catalogue.sanitise import to_rich_text
 from catalogue.validators import http_url_validator, validate_postal_code
 
 from .models import NotificationSettings
 
-# The rich text a holder may write: paragraphs, emphasis, lists, links, small headings.
-DESCRIPTION_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3", "h4"}
-DESCRIPTION_ATTRIBUTES = {"a": {"href"}}
 DESCRIPTION_MAX_LENGTH = 20_000
 
 
 def sanitise_description(text: str) -> str:
-    """Holder input (plain text, or HTML from the subset above) → safe rich text."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    if not text.startswith("<"):
-        # Plain text: paragraphs and line breaks, any "<" shown as typed.
-        text = description_html(text)
-    return nh3.clean(
-        text,
-        tags=DESCRIPTION_TAGS,
-        attributes=DESCRIPTION_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener nofollow",
-        strip_comments=True,
-    ).strip()
+    """Holder input → safe rich text (`catalogue.sanitise`'s allow-list: paragraphs, emphasis,
+    lists, links, h3). HTML when it starts with a tag; plain text otherwise, any "<" in it
+    shown as typed."""
+    return to_rich_text((text or "").strip())
 
 
 class ClaimForm(forms.Form):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.html import escape
 
 from catalogue import services
 from catalogue.models import ArticlePage, ProjectPage, StandardPage
+from catalogue.sanitise import text_to_rich_text
 from importers.normalise.clean import clean_text, clean_url
 from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
 
@@ -63,7 +63,7 @@ def load_partners(path: Path, report: LoadReport) -> dict[str, object]:
             description = clean_text(row.get("description"))
             partners[name] = services.upsert_partner(
                 name,
-                description=f"<p>{escape(description)}</p>" if description else "",
+                description=text_to_rich_text(description),
                 website=clean_url(row.get("website")),
                 scale=clean_text(row.get("scale")),
                 category=CATEGORY_LABELS.get(clean_text(row.get("category")), ""),

@@ -8,16 +8,14 @@ empty value means "unknown", so a dirty placeholder can never reach a page.
 from __future__ import annotations
 
 import datetime
-import html
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
-import nh3
-
 from catalogue.geography import normalise_postal_code
+from catalogue.sanitise import plain_text
 
 __all__ = [
     "PLACEHOLDERS",
@@ -43,10 +41,6 @@ PLACEHOLDERS = frozenset(
     }
 )  # fmt: skip
 
-_BLOCK_TAGS = re.compile(
-    r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|/ul|/ol|/table|p|div|li|h[1-6])\b[^>]*>",
-    re.IGNORECASE,
-)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline
 
@@ -57,18 +51,10 @@ def is_placeholder(value: str) -> bool:
 
 
 def _to_text(value: object) -> str:
-    """Markup-free, entity-free, NFC text with newlines where block elements ended."""
-    if value is None:
-        return ""
-    text = str(value)
-    if "<" in text and ">" in text:
-        text = _BLOCK_TAGS.sub("\n", text)
-        # nh3 (ammonia) drops every tag and the content of script/style, escaping the rest.
-        text = nh3.clean(text, tags=set(), attributes={}, strip_comments=True)
-    # Twice: harvested text is sometimes double-escaped ("&amp;eacute;").
-    text = html.unescape(html.unescape(text))
-    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    """Markup-free text with newlines where block elements were, from the one sanitiser
+    (`catalogue.sanitise.plain_text`: entities decoded once, the result is text), without
+    invisible characters."""
+    return unicodedata.normalize("NFC", plain_text(value).translate(_INVISIBLE))
 
 
 def clean_text(value: object) -> str:

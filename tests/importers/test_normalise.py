@@ -51,7 +51,10 @@ def test_is_placeholder_is_case_insensitive_and_not_greedy():
 def test_clean_text_strips_markup_entities_and_spaces():
     raw = "<p>Hello&nbsp;<b>world</b></p><script>alert('x')</script>\u200b  again"
     assert clean_text(raw) == "Hello world again"
-    assert clean_text("caf&amp;eacute; &lt;b&gt;") == "café <b>"
+    # Entities are decoded once: what was escaped twice stays an entity, as text (decoding
+    # again is what turned "&amp;lt;img onerror&amp;gt;" into an element).
+    assert clean_text("caf&eacute; &lt;b&gt;") == "café <b>"
+    assert clean_text("caf&amp;eacute; &amp;lt;b&amp;gt;") == "caf&eacute; &lt;b&gt;"
     assert clean_text("a < b & c") == "a < b & c"
     assert clean_text("  EDUCATION ET JEUNESSE  ") == "EDUCATION ET JEUNESSE"
     # NFC: a decomposed "é" (e + combining acute) is recomposed.
