@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,13 @@ class CatalogueConfig(AppConfig):
         from .search import signals as search_signals
 
         search_signals.connect()
+
+        post_migrate.connect(create_cache_tables, sender=self)
+
+
+def create_cache_tables(using="default", **kwargs):
+    """`migrate` creates the database cache's table (the shared cache without Redis, see
+    settings): `make run` and deployments need no separate `createcachetable` step."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)

@@ -18,13 +18,14 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils.connection import ConnectionProxy
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectPage, ProjectSearchEntry
@@ -33,6 +34,8 @@ from . import text as textmod
 from .query import FACETS, SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
 
+# Facet counts are memoisation: the "memo" cache (per process without Redis, see settings).
+cache = ConnectionProxy(caches, "memo")
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195
 

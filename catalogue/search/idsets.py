@@ -34,14 +34,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.db import connection, transaction
+from django.utils.connection import ConnectionProxy
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectSearchEntry
 from .query import SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
 
+# Shared between processes only with Redis: the "memo" cache (see settings).
+shared_cache = ConnectionProxy(caches, "memo")
 ENTRY = ProjectSearchEntry._meta.db_table
 FACETS_TABLE = ProjectFacetValue._meta.db_table
 # Facets stored as a column of the entry (one value per project).

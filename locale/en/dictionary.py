@@ -1212,4 +1212,20 @@ TRANSLATIONS = {
     "Vous avez déjà un compte ? %(link)sConnectez-vous%(end_link)s.": "Already have an account? %(link)sLog in%(end_link)s.",
     "Votre adresse e-mail sert à vous connecter et à vous écrire ; elle n'est jamais affichée. Votre nom affiché et vos contributions sont publics. Vous pouvez télécharger vos données ou supprimer votre compte à tout moment.": "Your e-mail address is used to log you in and to write to you; it is never shown. Your display name and your contributions are public. You may download your data or delete your account at any time.",
     "S'inscrire": "Sign up",
+    # Log-in throttling and rate limits (community.throttle, templates/429.html).
+    "Trop de tentatives de connexion échouées pour ce compte ou depuis votre adresse. "
+    "Par sécurité, la connexion est suspendue pendant quelques minutes : réessayez plus tard, "
+    "ou réinitialisez votre mot de passe.": (
+        "Too many failed log-in attempts for this account or from your address. For safety, "
+        "logging in is suspended for a few minutes: try again later, or reset your password."
+    ),
+    "Trop de demandes de réinitialisation du mot de passe. Réessayez dans quelques minutes.": (
+        "Too many password reset requests. Try again in a few minutes."
+    ),
+    "Trop de demandes": "Too many requests",
+    "Vous avez envoyé trop de demandes en peu de temps. Par sécurité, celle-ci n'a pas été "
+    "traitée : réessayez dans quelques minutes.": (
+        "You sent too many requests in a short time. For safety, this one was not processed: "
+        "try again in a few minutes."
+    ),
 }

@@ -184,14 +184,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Cache: local memory by default, Redis when REDIS_URL is set.
+# Caches. "default" is shared by every process (web workers, qcluster): rate limits (the API's,
+# allauth's log-in limits), the data version, statistics. Redis when REDIS_URL is set, else a
+# database table (created by `migrate`, see catalogue.apps). "memo" holds pure memoisation
+# (the search engine's per-version id sets and facet counts): Redis too when available, else
+# each process's own memory, where losing or duplicating an entry costs only time.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_TABLE = "carrefour_cache"
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": _redis_cache, "memo": {**_redis_cache, "KEY_PREFIX": "memo"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "carrefour.cache.AtomicDatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Rate-limit windows are many small rows; expired ones are culled past this.
+            "OPTIONS": {"MAX_ENTRIES": 50000},
+        },
+        "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
+    }
 
 # Background jobs: django-q2, ORM broker by default, Redis when REDIS_URL is set.
 Q_CLUSTER = {
@@ -281,6 +293,8 @@ ACCOUNT_FORMS = {
     "login": "community.forms.LoginForm",
     "reset_password": "community.forms.ResetPasswordForm",
 }
+ACCOUNT_ADAPTER = "community.throttle.AccountAdapter"
+WAGTAILADMIN_USER_LOGIN_FORM = "community.throttle.AdminLoginForm"
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
@@ -291,7 +305,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/300s/key",
+    # Every log-in form (allauth's, the Wagtail and Django admins') counts its failures here
+    # (community.throttle): per client IP, and per account whichever name it is given.
+    "login_failed": "10/m/ip,50/h/ip,5/15m/key",
     "confirm_email": "1/180s/key",
 }
 # Social log-in, off unless configured: SOCIAL_PROVIDERS=google,github plus

@@ -32,3 +32,10 @@ else:
 WHITENOISE_AUTOREFRESH = True
 # Tests make many API calls from one address; test_api checks the limit with its own setting.
 API_RATE_LIMIT = API_MAP_RATE_LIMIT = "100000/60"
+# Each test process keeps its caches in memory, cleared by tests without database access; the
+# shared database cache of the other settings is tested across real processes
+# (tests/test_shared_cache.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
+}
