@@ -6,8 +6,10 @@ holds live public project pages, and are re-checked against `live().public()` wh
 
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from catalogue.models import ProjectPage
+from catalogue.sanitise import clean_control
 from catalogue.search.engine import matching_entries
 
 from .searches import canonical, describe
@@ -15,8 +17,37 @@ from .searches import canonical, describe
 FEED_SIZE = 30
 
 
+class _XMLGenerator(SimplerXMLGenerator):
+    """Writes no control character: XML 1.0 cannot hold them (Django refuses, with a 500)."""
+
+    def characters(self, content):
+        super().characters(clean_control(content) if content else content)
+
+    def startElement(self, name, attrs):
+        super().startElement(name, {k: clean_control(str(v)) for k, v in (attrs or {}).items()})
+
+
+class TextAtomFeed(Atom1Feed):
+    """Atom with summaries as plain text (``type="text"``): a feed reader shows a project's
+    summary as typed and never renders it as HTML."""
+
+    def write(self, outfile, encoding):
+        handler = _XMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_item_elements(self, handler, item):
+        summary = item.get("description")
+        super().add_item_elements(handler, {**item, "description": None})
+        if summary:
+            handler.addQuickElement("summary", summary, {"type": "text"})
+
+
 class ProjectSearchFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
     author_name = "Carrefour des innovations sociales"
 
     def get_object(self, request, *args, **kwargs):

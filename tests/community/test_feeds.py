@@ -116,3 +116,26 @@ def test_empty_search_feed_is_still_valid(client, site_tree):
     root = parse(client.get(FEED + "?q=zzzzzz"))
     assert_valid_atom(root)
     assert titles(root) == []
+
+
+def test_feed_gives_text_to_readers_and_survives_control_characters(client, catalogue):
+    """Summaries are plain text (`type="text"`): a reader never renders a partner's markup;
+    a control character (stored before the sanitiser, or typed in `?q=`) is dropped, not a 500."""
+    from tests.hostile import ALL_PAYLOADS, MARK
+
+    older, _newer, _lyon = catalogue
+    ProjectPage.objects.filter(pk=older.pk).update(
+        summary="Résumé\x01 " + ALL_PAYLOADS, city="Paris\x0b <img src=x onerror=alert(1)>"
+    )
+    response = client.get(FEED)
+    root = parse(response)
+    assert_valid_atom(root)
+    summaries = [s for s in root.iter(f"{ATOM}summary") if MARK in (s.text or "")]
+    assert len(summaries) == 1 and summaries[0].get("type") == "text"
+    assert "\x01" not in summaries[0].text and "Résumé " in summaries[0].text
+    assert not [s for s in root.iter(f"{ATOM}summary") if s.get("type") != "text"]
+    # Every text construct of the feed is text (Atom's default when `type` is absent).
+    for element in root.iter(*(f"{ATOM}{n}" for n in ("title", "subtitle", "summary", "content"))):
+        assert element.get("type") in (None, "text"), element.tag
+    for query in ("?q=%01", "?q=a%0Bb&ville=%1F", "?q=%C2%85"):
+        assert_valid_atom(parse(client.get(FEED + query)))
