@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from catalogue.sanitise import one_line
+
 UNSUBSCRIBE_SALT = "community.unsubscribe"
 
 
@@ -43,6 +45,12 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 
 def unsubscribe_url(user, scope: str = "email") -> str:
     return absolute(reverse("community:unsubscribe", args=[unsubscribe_token(user, scope)]))
+
+
+def subject_line(subject: str) -> str:
+    """The prefixed subject on one line: a CR/LF (a discussion titled across two lines) makes
+    Django refuse the whole message (BadHeaderError)."""
+    return one_line(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}")[:250]
 
 
 def list_unsubscribe_headers(user) -> dict[str, str]:
@@ -86,7 +94,7 @@ def send_notification_email(user, notifications, *, digest: str = "") -> int:
         text = render_to_string("community/emails/notifications.txt", context)
         html = render_to_string("community/emails/notifications.html", context)
     message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:250],
+        subject=subject_line(subject),
         body=text,
         to=[user.email],
         headers=list_unsubscribe_headers(user),
@@ -100,7 +108,7 @@ def send_plain_email(to, subject: str, template: str, context: dict) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string(template, {**context, "site_url": base_url()})
     message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:250],
+        subject=subject_line(subject),
         body=body,
         to=list(to),
     )

@@ -75,13 +75,21 @@ def deliver(user, *, digest: str = "", queryset=None) -> int:
     return len(items)
 
 
+def _deliver_each(users, **kwargs):
+    """`deliver` to each user in turn; one failure (logged by `deliver`, its notifications
+    given back to the next run) never stops the others. Yields (user, sent)."""
+    for user in users:
+        try:
+            yield user, deliver(user, **kwargs)
+        except Exception:  # noqa: BLE001, S112 - logged in deliver; the rest must still be sent
+            continue
+
+
 def send_now(notification_ids):
     """Transactional notifications (claim decisions): e-mailed at once, whatever the preference."""
-    sent = 0
     users = get_user_model().objects.filter(notifications__pk__in=notification_ids).distinct()
-    for user in users:
-        sent += deliver(user, queryset=Notification.objects.filter(pk__in=notification_ids))
-    return sent
+    queryset = Notification.objects.filter(pk__in=notification_ids)
+    return sum(sent for _user, sent in _deliver_each(users, queryset=queryset))
 
 
 def send_immediate(user_ids=None):
@@ -89,10 +97,8 @@ def send_immediate(user_ids=None):
     settings_rows = NotificationSettings.objects.filter(frequency=Frequency.IMMEDIATE)
     if user_ids is not None:
         settings_rows = settings_rows.filter(user_id__in=user_ids)
-    sent = 0
-    for row in settings_rows.select_related("user"):
-        sent += deliver(row.user)
-    return sent
+    users = (row.user for row in settings_rows.select_related("user"))
+    return sum(sent for _user, sent in _deliver_each(users))
 
 
 def _members_with(frequency):
@@ -112,14 +118,17 @@ def send_digests(frequency: str, *, now=None) -> int:
     """Send the daily or weekly digest to every member who chose it; returns e-mails sent."""
     now = now or timezone.now()
     minimum_gap = timedelta(hours=20) if frequency == Frequency.DAILY else timedelta(days=6)
-    emails = 0
+    due = []
     for user in _members_with(frequency):
         row = NotificationSettings.for_user(user)
         if row.last_digest_at and now - row.last_digest_at < minimum_gap:
             continue  # a re-run of the same schedule: never two digests in one period
-        if deliver(user, digest=frequency):
+        due.append(user)
+    emails = 0
+    for user, sent in _deliver_each(due, digest=frequency):
+        if sent:
             emails += 1
-            NotificationSettings.objects.filter(pk=row.pk).update(last_digest_at=now)
+            NotificationSettings.objects.filter(user=user).update(last_digest_at=now)
     return emails
 
 

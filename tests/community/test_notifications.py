@@ -410,3 +410,42 @@ def test_space_and_discussion_pages_have_follow_buttons(client, public_space, mo
     assert reverse("community:follow", args=["discussion", discussion.pk]) in html
     client.force_login(moderator)  # the author follows their discussion already
     assert "Ne plus suivre" in client.get(discussion.get_absolute_url()).content.decode()
+
+
+def test_a_bad_item_never_stops_the_sweep(public_space, moderator, monkeypatch):
+    """A CR/LF in a discussion title made Django refuse the message (BadHeaderError) and the
+    exception stopped the sweep for everyone: subjects are one line, and a delivery that fails
+    for one member is logged and given back to the next run while the others are sent."""
+    from smtplib import SMTPException
+
+    author = UserFactory()
+    fans = [UserFactory() for _ in range(3)]
+    Membership.objects.create(space=public_space, user=author)
+    for fan in fans:
+        follow(fan, public_space)
+        set_frequency(fan, NotificationSettings.Frequency.IMMEDIATE)
+    services.start_discussion(author, public_space, title="Une camionnette", body="Partant ?")
+    Notification.objects.filter(recipient__in=fans).update(
+        title="Une camionnette\r\nBcc: victime@example.org"
+    )
+    real_send = emails.send_notification_email
+
+    def failing_for_the_first(user, notifications, **kwargs):
+        if user == fans[0]:
+            raise SMTPException("mailbox unavailable")
+        return real_send(user, notifications, **kwargs)
+
+    monkeypatch.setattr(emails, "send_notification_email", failing_for_the_first)
+    mail.outbox.clear()
+    assert tasks.send_immediate() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(f.email for f in fans[1:])
+    for message in mail.outbox:
+        assert "\r" not in message.subject and "\n" not in message.subject
+        assert "Une camionnette Bcc: victime@example.org" in message.subject
+        assert "victime@example.org" not in message.message().get("Bcc", "")
+        assert message.recipients() == message.to
+    # The failed member's notification is waiting for the next run, which sends it.
+    assert Notification.objects.get(recipient=fans[0]).emailed_at is None
+    monkeypatch.setattr(emails, "send_notification_email", real_send)
+    assert tasks.send_immediate() == 1
+    assert mail.outbox[-1].to == [fans[0].email]
