@@ -167,20 +167,20 @@ REFRESH = {"seconds": 0.0}
 
 
 def _timed_refresh():
-    """Wrap the catalogue's after-run refresh (map clusters, open-data dumps) to report its
-    cost apart: it grows with the whole catalogue, not with the run."""
-    from importers import harvest as module
+    """Wrap the rewrite of the open-data dumps that ends a bulk stream (`catalogue.changes`) to
+    report its cost apart: it grows with the whole catalogue, not with the run."""
+    from catalogue import changes as module
 
-    original = module.after_bulk_change
+    original = module.write_dumps
 
     def timed():
         t0 = time.perf_counter()
         try:
-            original()
+            return original()
         finally:
             REFRESH["seconds"] += time.perf_counter() - t0
 
-    module.after_bulk_change = timed
+    module.write_dumps = timed
 
 
 def harvest(source, label: str) -> dict:

@@ -17,6 +17,10 @@ class CatalogueConfig(AppConfig):
 
         search_signals.connect()
 
+        from . import changes
+
+        changes.connect()
+
         post_migrate.connect(create_cache_tables, sender=self)
 
 

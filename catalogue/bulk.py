@@ -34,8 +34,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry, Revision
 
-from . import services
+from . import changes, services
 from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
+from .maps.grid import add_new_points
 from .models import (
     NomenclatureCode,
     ProjectDistinction,
@@ -69,6 +70,10 @@ _NOT_VALIDATED = (
 )
 
 
+# Outcomes that change what the catalogue publishes (the others leave it as it was).
+CHANGES = ("created", "updated", "attached")
+
+
 @dataclass
 class BulkOutcome:
     """What happened to one record; `index` is its rank in the input stream."""
@@ -98,12 +103,17 @@ class BulkStream:
     lengths: TitleLengths = field(default_factory=TitleLengths)
     next_suffix: dict[str, int] = field(default_factory=dict)
     created: bool = False
+    changed: bool = False
 
     def finish(self) -> None:
-        """End of the stream: the search title norms deferred until now (see `bulk_index`)."""
+        """End of the stream: the search title norms deferred until now (see `bulk_index`),
+        and the open-data dumps rewritten if any page changed (`catalogue.changes`)."""
         if self.created:
             refresh_search_norms()
             self.created = False
+        if self.changed:
+            changes.changed(dumps=changes.NOW)
+            self.changed = False
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -206,6 +216,7 @@ def upsert_projects_bulk(
             stream=stream,
         ):
             stream.created = stream.created or outcome.action == "created"
+            stream.changed = stream.changed or outcome.action in CHANGES
             yield outcome
         offset += len(batch)
     if own_stream:
@@ -569,9 +580,13 @@ def create_pages(
         ],
     )
 
-    # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index.
+    # 4. Indexes: Wagtail search backends, reference index, the catalogue's search index; the
+    # map clusters; then "the catalogue changed" (the pages made one by one get it by signals).
     index_new_pages(pages, stream.lengths)
-    return [page.pk for page in pages]
+    ids = [page.pk for page in pages]
+    add_new_points(ids)
+    changes.changed()
+    return ids
 
 
 def _insert_with_ids(model, objs: list) -> None:

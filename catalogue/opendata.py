@@ -2,7 +2,7 @@
 
 One record format (`catalogue.api.serializers`) behind the API, the exports of a search, the
 `export_projects` command and the dumps in ``MEDIA_ROOT/opendata/``, which `write_dumps()`
-regenerates after each harvest (through `catalogue.services.after_bulk_change`).
+regenerates after every change of the catalogue (through `catalogue.changes`).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def dump_directory() -> Path:
     return Path(settings.MEDIA_ROOT) / DUMP_DIR
 
 
-def write_dumps(directory: Path | None = None) -> dict[str, Path]:
+def write_dumps(directory: Path | None = None, ids: list[int] | None = None) -> dict[str, Path]:
     """(Re)write the three full dumps atomically (a reader never sees a half-written file).
 
     The records are read and serialised once for the three formats: the writers advance in
@@ -107,7 +107,7 @@ def write_dumps(directory: Path | None = None) -> dict[str, Path]:
     """
     directory = Path(directory or dump_directory())
     directory.mkdir(parents=True, exist_ok=True)
-    ids = all_public_ids()
+    ids = all_public_ids() if ids is None else ids
     copies = dict(
         zip(FORMATS, itertools.tee(serialise(ids, UrlBuilder()), len(FORMATS)), strict=True)
     )

@@ -581,6 +581,11 @@ def mark_unlisted(
             ):
                 source.project.unpublish()
         source.save(update_fields=["missed_runs", "still_listed"])
+    if marked:
+        # The end of a harvest's bulk change: the dumps follow at once (see catalogue.changes).
+        from . import changes
+
+        changes.changed(dumps=changes.NOW)
     return marked
 
 
@@ -707,6 +712,14 @@ def bulk_stream():
     return BulkStream()
 
 
+def bulk_change():
+    """A context in which many writes count as one change of the catalogue: the open-data
+    dumps are rewritten once at its end (see `catalogue.changes`)."""
+    from .changes import bulk_change as _bulk_change
+
+    return _bulk_change()
+
+
 @transaction.atomic
 def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> ProjectPage:
     """One project listed twice: `into` gets the provenance of `duplicate`, which is
@@ -743,18 +756,12 @@ def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> P
 # Derived data
 # ---------------------------------------------------------------------------------
 def after_bulk_change(*, dumps: bool = True) -> dict:
-    """Refresh what is derived from all published projects after many changed at once.
+    """Recompute everything derived from all pages (map clusters, data version, dumps).
 
-    The harvester (after each run), imports and bulk operations call it: it recomputes the
-    precomputed map clusters, bumps the data version (statistics and facet caches) and
-    rewrites the open-data dumps in ``MEDIA_ROOT/opendata/``. Single edits need none of
-    this: signals keep the map up to date one project at a time.
+    Not a step to remember: every write through these services ends in "the catalogue changed"
+    (`catalogue.changes`). This is for data written around them (a benchmark's raw load, a
+    restored database) and `manage.py check_catalogue --repair`.
     """
-    from . import freshness
-    from .maps.grid import rebuild_clusters
-    from .opendata import write_dumps
+    from .changes import refresh_all
 
-    points = rebuild_clusters()
-    freshness.bump()
-    written = write_dumps() if dumps else {}
-    return {"map_points": points, "dumps": written}
+    return refresh_all(dumps=dumps)

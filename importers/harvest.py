@@ -255,8 +255,6 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         Source.objects.filter(pk=source.pk).update(
             needs_attention=bool(reasons), attention_reason="\n".join(reasons)
         )
-        if run.created or run.updated or run.unlisted or run.merged:
-            after_bulk_change()
     return run
 
 
@@ -275,20 +273,3 @@ def _message(run: HarvestRun, errors: int) -> str:
     elif not run.complete:
         parts.append("collecte partielle : les absences ne comptent pas")
     return " ; ".join(parts)
-
-
-def after_bulk_change() -> None:
-    """Let the catalogue refresh what depends on many pages at once (map clusters, open-data
-    dumps) through its hook when it has one."""
-    hook = getattr(services, "after_bulk_change", None)
-    try:
-        if hook is not None:
-            hook()
-            return
-        from catalogue import freshness
-        from catalogue.maps import grid
-
-        grid.rebuild_clusters()
-        freshness.bump()
-    except Exception:  # noqa: BLE001 - the harvest itself succeeded
-        logger.exception("Refreshing the catalogue after a harvest failed")

@@ -154,6 +154,45 @@ def rebuild_clusters() -> int:
     return MapPoint.objects.count()
 
 
+def add_new_points(page_ids: list[int]) -> int:
+    """Count pages created in bulk (never on the map before) in their cells; returns how many.
+
+    In SQL, inside the caller's transaction (a bulk batch): one INSERT … SELECT of their points,
+    then per zoom one grouped INSERT … ON CONFLICT that adds to the cells already there. The
+    cells stay exactly what `rebuild_clusters()` would compute, whatever the batch size.
+    """
+    from ..models import MapCell, MapPoint
+
+    page_ids = [int(pk) for pk in page_ids]
+    if not page_ids:
+        return 0
+    quote = connection.ops.quote_name
+    points = quote(MapPoint._meta.db_table)
+    cells = quote(MapCell._meta.db_table)
+    select, params = mapped_projects().filter(pk__in=page_ids).query.sql_with_params()
+    marks = ", ".join(["%s"] * len(page_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {points} (project_id, lat, lng) {select}", params)
+        added = cursor.rowcount
+        if not added:
+            return 0
+        for zoom in range(MIN_ZOOM, CLUSTER_MAX_ZOOM + 1):
+            cx = _cell_sql("lng", 180.0, step_lng(zoom))
+            cy = _cell_sql("lat", 90.0, step_lat(zoom))
+            cursor.execute(
+                f"INSERT INTO {cells} (zoom, cx, cy, count, sum_lat, sum_lng, sample_id) "
+                f"SELECT {int(zoom)}, {cx}, {cy}, COUNT(*), SUM(lat), SUM(lng), MIN(project_id) "
+                f"FROM {points} WHERE project_id IN ({marks}) GROUP BY {cx}, {cy} "
+                f"ON CONFLICT (zoom, cx, cy) DO UPDATE SET "
+                f"count = {cells}.count + excluded.count, "
+                f"sum_lat = {cells}.sum_lat + excluded.sum_lat, "
+                f"sum_lng = {cells}.sum_lng + excluded.sum_lng, "
+                f"sample_id = COALESCE({cells}.sample_id, excluded.sample_id)",
+                page_ids,
+            )
+    return added
+
+
 def _cells_q(lat: float, lng: float):
     """One Q matching the cells of a point at every precomputed zoom."""
     q = models.Q()

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from catalogue import services
 from catalogue.images import fetch_image
 from importers.progress import ProgressBar
 from importers.sample_data import data_dir, load_sample_data
@@ -30,9 +31,11 @@ class Command(BaseCommand):
         def progress(total, label):
             return ProgressBar(total, label=f"{label:<20}", stream=self.stderr._out)
 
-        report = load_sample_data(
-            progress_factory=progress, image_fetcher=fetch_image if options["images"] else None
-        )
+        # One change of the catalogue: the open-data dumps are written once, at the end.
+        with services.bulk_change():
+            report = load_sample_data(
+                progress_factory=progress, image_fetcher=fetch_image if options["images"] else None
+            )
         self.stdout.write(f"Partners: {report.partners}")
         for source, counts in report.counts.items():
             summary = ", ".join(f"{action} {n}" for action, n in sorted(counts.items()))

@@ -1,0 +1,211 @@
+""" "The catalogue changed": the last step of every write to project pages.
+
+Every way pages change reaches `changed()`: Wagtail's publish, unpublish, delete, move and view
+restrictions (signals, see `connect`), so the admin, `upsert_project`, a holder's edit, merges
+and unlisting alike; and each batch and the end of a bulk stream (`catalogue.bulk`), so the
+sample loader and the harvester too. No caller has a step to remember.
+
+What is derived from the pages follows, at the cost each kind of change can afford:
+- map clusters and the search index are updated incrementally, in the writer's transaction
+  (`maps.grid.refresh_project` / `add_new_points`, `search.signals`);
+- the data version (`catalogue.freshness`: statistics, facet and page caches) is bumped;
+- the change is counted in `CatalogueState` once the transaction commits;
+- the open-data dumps are rewritten in the background (one django-q2 task, coalescing a burst of
+  edits: an editor's publish never waits for them), or at once at the end of a bulk stream.
+
+`manage.py check_catalogue` proves all of it in step (`catalogue.consistency`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import freshness
+
+logger = logging.getLogger(__name__)
+
+#: A queued rewrite of the dumps not done after this long is taken as lost and queued again.
+QUEUE_STALE_AFTER = timedelta(minutes=15)
+TASK = "catalogue.changes.refresh_dumps_task"
+
+NOW = "now"  # rewrite the dumps once the transaction commits (end of a bulk stream)
+LATER = "later"  # rewrite them in the background (single edits, bulk batches)
+
+
+_scope = threading.local()
+
+
+def changed(*, dumps: str = LATER) -> None:
+    """The catalogue changed: bump the data version, count the change, refresh the dumps.
+
+    Cheap whatever the size of the catalogue (a cache write, then after commit one UPDATE and at
+    most one queued task), unless `dumps=NOW`, which rewrites them before returning (or at
+    commit when inside a transaction). Inside `bulk_change()`, the dumps wait for its end.
+    """
+    freshness.bump()
+    if getattr(_scope, "depth", 0):
+        _scope.dirty = True
+        dumps = None
+    transaction.on_commit(lambda: _committed(dumps))
+
+
+def _committed(dumps: str | None) -> None:
+    count_change()
+    freshness.bump()  # readers that filled a cache between the bump and the commit
+    if dumps == NOW:
+        write_dumps()
+    elif dumps == LATER:
+        queue_dumps()
+
+
+@contextmanager
+def bulk_change():
+    """Many writes as one change (a loader, an import): the dumps are rewritten once, at the
+    end, instead of in the background after the first of them."""
+    _scope.depth = getattr(_scope, "depth", 0) + 1
+    if _scope.depth == 1:
+        _scope.dirty = False
+    try:
+        yield
+    finally:
+        _scope.depth -= 1
+        if not _scope.depth and _scope.dirty:
+            _scope.dirty = False
+            transaction.on_commit(write_dumps)
+
+
+def state():
+    """The one `CatalogueState` row (created on first use)."""
+    from .models import CatalogueState
+
+    row, _created = CatalogueState.objects.get_or_create(pk=1)
+    return row
+
+
+def count_change() -> int:
+    """Count one change; returns the new version."""
+    from .models import CatalogueState
+
+    rows = CatalogueState.objects.filter(pk=1)
+    if not rows.update(version=F("version") + 1, changed_at=timezone.now()):
+        state()
+        rows.update(version=F("version") + 1, changed_at=timezone.now())
+    return rows.values_list("version", flat=True).first() or 0
+
+
+def queue_dumps() -> bool:
+    """Queue one background rewrite of the dumps unless one is already waiting."""
+    from django.db.models import Q
+    from django_q.tasks import async_task
+
+    from .models import CatalogueState
+
+    now = timezone.now()
+    idle = Q(dumps_queued_at__isnull=True) | Q(dumps_queued_at__lt=now - QUEUE_STALE_AFTER)
+    claim = CatalogueState.objects.filter(idle, pk=1)
+    if not claim.update(dumps_queued_at=now):
+        if CatalogueState.objects.filter(pk=1).exists():
+            return False  # one is waiting: it will see this change too
+        state()
+        if not claim.update(dumps_queued_at=now):
+            return False
+    try:
+        async_task(TASK, task_name="catalogue-dumps", group="catalogue")
+    except Exception:  # noqa: BLE001 - broker down: check_catalogue reports the stale dumps
+        logger.exception("Could not queue the open-data dumps")
+        CatalogueState.objects.filter(pk=1).update(dumps_queued_at=None)
+        return False
+    return True
+
+
+def refresh_dumps_task() -> str:
+    """The django-q2 task: rewrite the dumps if a change came after them."""
+    from .models import CatalogueState
+
+    # Cleared first: a change made while the files are written queues the next rewrite.
+    CatalogueState.objects.filter(pk=1).update(dumps_queued_at=None)
+    current = state()
+    if current.dumps_version >= current.version and dumps_present():
+        return "à jour"
+    written = write_dumps()
+    return f"{len(written)} fichiers"
+
+
+def ids_digest(ids) -> str:
+    """The exported ids, in one short string (what the dumps hold, compared with the pages)."""
+    text = ",".join(str(pk) for pk in ids)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dumps_present() -> bool:
+    from .opendata import DUMP_NAMES, FORMATS, dump_directory
+
+    directory = dump_directory()
+    return all((directory / DUMP_NAMES[fmt]).exists() for fmt in FORMATS)
+
+
+def write_dumps():
+    """Rewrite the open-data dumps now and record what they reflect; returns the files."""
+    from .api.serializers import all_public_ids
+    from .models import CatalogueState
+    from .opendata import write_dumps as write_files
+
+    version = state().version
+    ids = all_public_ids()
+    written = write_files(ids=ids)
+    CatalogueState.objects.filter(pk=1).update(
+        dumps_version=version,
+        dumps_digest=ids_digest(ids),
+        dumps_count=len(ids),
+        dumps_at=timezone.now(),
+    )
+    return written
+
+
+def refresh_all(*, dumps: bool = True) -> dict:
+    """Recompute what derives from all pages at once (map clusters, version, dumps).
+
+    For `check_catalogue --repair` and benchmarks; writes keep everything in step without it.
+    """
+    from .maps.grid import rebuild_clusters
+
+    points = rebuild_clusters()
+    count_change()
+    freshness.bump()
+    written = write_dumps() if dumps else {}
+    return {"map_points": points, "dumps": written}
+
+
+# ---------------------------------------------------------------------------------------------
+# Signals: changes the map and search signal modules do not already end in `changed()`
+# ---------------------------------------------------------------------------------------------
+def _source_changed(sender, instance, **kwargs):
+    # Provenance is part of every exported record (partner, "still listed").
+    changed()
+
+
+def _partner_changed(sender, instance, **kwargs):
+    # Partner names and counts show on project pages, partner pages and in the dumps.
+    changed()
+
+
+def connect():
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.signals import page_published, page_unpublished
+
+    from .models import PartnerPage, ProjectSource
+
+    uid = "catalogue-changed-"
+    post_save.connect(_source_changed, sender=ProjectSource, dispatch_uid=uid + "source+")
+    post_delete.connect(_source_changed, sender=ProjectSource, dispatch_uid=uid + "source-")
+    for signal, name in ((page_published, "published"), (page_unpublished, "unpublished")):
+        signal.connect(_partner_changed, sender=PartnerPage, dispatch_uid=uid + "partner-" + name)
+    post_delete.connect(_partner_changed, sender=PartnerPage, dispatch_uid=uid + "partner-del")
