@@ -21,6 +21,9 @@ run: venv assets
 	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
 	DJANGO_DEBUG=1 $(MANAGE) load_sample_data
 	DJANGO_DEBUG=1 $(MANAGE) create_demo_admin
+	@# Map, search index and open-data dumps in step with the pages: says loudly what is not (a
+	@# database made by an older version, a write around the services), mends it, then serves.
+	DJANGO_DEBUG=1 $(MANAGE) check_catalogue || DJANGO_DEBUG=1 $(MANAGE) check_catalogue --repair
 	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0 || true
 	@echo "Carrefour: $(BASE_URL)/"
 	@echo "  Wagtail admin: $(BASE_URL)/admin/  user name $(DEMO_ADMIN_USERNAME), password $(DEMO_ADMIN_PASSWORD)"
@@ -28,7 +31,9 @@ run: venv assets
 	@# The django-q2 cluster (harvest schedules, digests) runs beside the web server.
 	trap 'kill 0' EXIT; DJANGO_DEBUG=1 $(MANAGE) qcluster & DJANGO_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-## test: lint, migration check, then the whole suite (browser journeys included).
+## test: lint, migration check, then the whole suite (browser journeys included; among them
+## tests/test_delivered_state.py builds `make run`'s state in a fresh database and runs
+## check_catalogue on it).
 test: venv assets browser-deps
 	$(BIN)/ruff check .
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run -v0
