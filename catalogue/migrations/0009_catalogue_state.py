@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0007_search_entry_point_index_narrow_heap"),
+        ("catalogue", "0008_public_body_settings"),
     ]
 
     operations = [
