@@ -126,3 +126,28 @@ def test_check_catalogue_fails_loudly_and_repairs(
     assert MapPoint.objects.count() == ProjectSearchEntry.objects.count() == 4
     (media / "opendata" / "carrefour-projets.csv").unlink()
     assert "fichiers open data" in problems()
+
+
+def test_editors_restrictions_and_deletions_keep_everything_in_step(
+    site_tree, media, queued, django_capture_on_commit_callbacks
+):
+    from wagtail.models import PageViewRestriction
+
+    bulk_load([record(n) for n in range(1, 4)], django_capture_on_commit_callbacks)
+    changes.refresh_dumps_task()
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = PageViewRestriction.objects.create(
+            page=site_tree.projects, restriction_type=PageViewRestriction.PASSWORD, password="x"
+        )
+    # The map and the index follow at once; the dumps by the queued task.
+    assert MapPoint.objects.count() == ProjectSearchEntry.objects.count() == 0
+    assert list(problems()) == ["fichiers open data"]
+    changes.refresh_dumps_task()
+    assert problems() == {}
+    assert changes.state().dumps_count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+        ProjectPage.objects.order_by("pk").first().delete()
+    changes.refresh_dumps_task()
+    assert problems() == {}
+    assert MapPoint.objects.count() == changes.state().dumps_count == 2
