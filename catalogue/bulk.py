@@ -36,6 +36,7 @@ from wagtail.models import Page, PageLogEntry, Revision
 
 from . import changes, services
 from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
+from .keywords import keyword_names
 from .maps.grid import add_new_points
 from .models import (
     NomenclatureCode,
@@ -612,9 +613,7 @@ def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> N
         ],
     )
     # Tags: missing Tag rows are created one by one (taggit makes their unique slugs).
-    names_per_page = [
-        list(dict.fromkeys(t.strip()[:100] for t in record.tags if t.strip())) for record in records
-    ]
+    names_per_page = [keyword_names(record.tags) for record in records]
     wanted = {name for names in names_per_page for name in names}
     tags = {t.name: t for t in Tag.objects.filter(name__in=wanted)} if wanted else {}
     for name in sorted(wanted - set(tags)):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
+from .keywords import keyword_names
 from .models import (
     CURATABLE_FIELDS,
     ArticleIndexPage,
@@ -33,6 +34,7 @@ from .models import (
 )
 from .public_pages import ensure_public_body_pages  # noqa: F401 - the site tree's legal pages
 from .records import ProjectRecord
+from .richtext import editor_html
 from .sanitise import one_line, plain_text, rich_text, safe_url, text_to_rich_text
 
 logger = logging.getLogger(__name__)
@@ -327,7 +329,7 @@ def _record_values_raw(record: ProjectRecord) -> dict:
         if value not in ("", None):
             values[name] = value
     if record.description:
-        values["description"] = description_html(record.description)
+        values["description"] = editor_html(description_html(record.description))
     for key, field_name in SOCIAL_FIELDS.items():
         if record.social_links.get(key):
             values[field_name] = record.social_links[key]
@@ -377,7 +379,7 @@ def _set_codes_and_tags(page: ProjectPage, record: ProjectRecord, curated: set[s
             page.codes = list(NomenclatureCode.objects.filter(pk__in=wanted))
             changed = True
     if record.tags and "tags" not in curated:
-        wanted_tags = sorted({one_line(t)[:100] for t in record.tags if one_line(t)})
+        wanted_tags = sorted(keyword_names(one_line(t) for t in record.tags))
         current_tags = sorted(t.name for t in page.tags.all())
         if wanted_tags != current_tags:
             page.tags.set(wanted_tags, clear=True)
@@ -640,6 +642,8 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
                 changed.append(name)
             continue
         value = "" if value is None else safe_value(name, value)
+        if name == "description":
+            value = editor_html(value)
         if getattr(draft, name) != value:
             setattr(draft, name, value)
             changed.append(name)

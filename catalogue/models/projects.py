@@ -21,6 +21,7 @@ from wagtail.search import index
 from wagtailgeowidget.panels import LeafletPanel
 
 from ..panels import ProvenancePanel
+from ..richtext import DESCRIPTION_FEATURES
 from ..validators import (
     http_url_validator,
     validate_insee_code,
@@ -122,7 +123,10 @@ class ProjectPage(Page):
     summary = models.TextField(
         _("résumé"), max_length=600, blank=True, help_text=_("Deux ou trois phrases, texte brut.")
     )
-    description = RichTextField(_("description"), blank=True)
+    # The "description" editor (settings) stores "" for an empty editor; see catalogue.widgets.
+    description = RichTextField(
+        _("description"), blank=True, editor="description", features=list(DESCRIPTION_FEATURES)
+    )
     image = models.ForeignKey(
         "wagtailimages.Image",
         null=True,

@@ -37,6 +37,7 @@ from importers.normalise.clean import (
     split_links,
     split_tags,
 )
+from importers.normalise.keywords import page_keywords
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SUMMARY_LENGTH = 300
@@ -183,7 +184,7 @@ def _ffe_record(rows: list[_FfeRow]) -> ProjectRecord:
         address=clean_text(first.get("Adresse")),
         codes=codes,
         # Sub-theme labels read well; theme labels are upper case without accents.
-        tags=_union(sub_labels) or _union(t.capitalize() for t in theme_labels),
+        tags=page_keywords(_union(sub_labels) or _union(t.capitalize() for t in theme_labels)),
         raw_tags=_union(theme_codes, sub_codes, sdg),
         distinctions=[Distinction(FFE_DISTINCTION, year)],
     )
@@ -534,7 +535,7 @@ def apriles_record_from_fields(aligned: dict[str, str], link_data: str) -> Proje
         contact_phone=contact.phone,
         structure_name=clean_text(aligned.get("structure porteuse", "")),
         codes=_union(*(mapping.get(fold(tag), []) for tag in raw_tags)),
-        tags=list(raw_tags),
+        tags=page_keywords(raw_tags),
         raw_tags=list(raw_tags),
     )
     record.structure_kind = guess_structure_kind(record.structure_name)

@@ -38,8 +38,8 @@ from .clean import (
     fold,
     guess_structure_kind,
     split_links,
-    split_tags,
 )
+from .keywords import page_keywords, source_labels
 
 #: Record attribute ← field names a source may use (compared folded).
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -253,13 +253,13 @@ class GenericNormaliser(Normaliser):
             longitude=_float(_first(v, "longitude")),
             start_year=clean_year(_first(v, "start_year")),
         )
-        tags: list[str] = []
+        labels: list[str] = []
         for value in v.get("tags", []):
-            for tag in split_tags(value):
-                if tag not in tags:
-                    tags.append(tag)
-        record.tags = list(tags)
-        record.raw_tags = list(tags)
+            for label in source_labels(value):
+                if label not in labels:
+                    labels.append(label)
+        record.raw_tags = labels
+        record.tags = page_keywords(labels)
         social = {}
         for kind in _SOCIAL:
             url = next((u for u in map(clean_url, v.get(kind, [])) if u), "")
@@ -340,7 +340,7 @@ class AprilesNormaliser(Normaliser):
         tags = [t for t in (clean_text(x) for x in fields.get("tags", [])) if t]
         if tags:
             record.raw_tags = list(dict.fromkeys(tags))
-            record.tags = list(record.raw_tags)
+            record.tags = page_keywords(record.raw_tags)
         return record
 
 

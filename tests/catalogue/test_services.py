@@ -5,6 +5,7 @@ import pytest
 from catalogue import services
 from catalogue.models import CuratedField, ProjectPage, ProjectSource
 from catalogue.records import Distinction, ProjectRecord
+from catalogue.richtext import editor_html
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,11 @@ def test_create_builds_published_page_with_provenance(site_tree):
     page = ProjectPage.objects.get(pk=result.page.pk)
     assert page.live and page.url_path.endswith("/projets/la-cravate-solidaire/")
     assert page.revisions.count() == 1
-    assert page.description == (
+    # Stored as Wagtail's editor stores it (block keys included): see test_richtext.py.
+    assert page.description == editor_html(
         "<p>La Cravate Solidaire collecte des tenues professionnelles.</p><p>Seconde ligne.</p>"
     )
+    assert 'data-block-key="' in page.description
     assert page.facebook_url == "https://www.facebook.com/lacravatesolidaire/"
     assert sorted(c.code for c in page.codes.all()) == ["EMP", "INS"]  # unknown XXX ignored
     assert [d.year for d in page.distinctions.all()] == [2014]

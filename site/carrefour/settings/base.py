@@ -235,6 +235,11 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 WAGTAIL_MODERATION_ENABLED = True
 # No third-party call from the admin: avatars are initials, never fetched from Gravatar.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Project descriptions: Draftail, storing "" when left empty (see catalogue/widgets.py).
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea"},
+    "description": {"WIDGET": "catalogue.widgets.DescriptionEditor"},
+}
 
 # Search: Wagtail's database backend by default; OpenSearch/Elasticsearch with SEARCH_URL.
 SEARCH_URL = os.environ.get("SEARCH_URL", "")
