@@ -57,7 +57,11 @@ _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
 _VOID = {"br", "img", "input", "meta", "link", "hr", "source", "track", "base", "embed", "wbr"}
 
 RICH_TEXT_TAGS = {"p", "h3", "ul", "ol", "li", "b", "i", "a", "br"}
-RICH_TEXT_ATTRIBUTES = {"a": {"href", "rel"}}
+# Blocks keep the key Wagtail's editor stores them with (catalogue.richtext): inert data.
+RICH_TEXT_ATTRIBUTES = {
+    "a": {"href", "rel"},
+    **{block: {"data-block-key"} for block in ("p", "h3", "ul", "ol", "li")},
+}
 
 
 def bad_url(value: str) -> bool:
