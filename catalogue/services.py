@@ -88,8 +88,20 @@ class SiteTree:
     news: ArticleIndexPage
 
 
-def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
-    """Create (once) the home page, the catalogue, partners and news indexes, and the Site."""
+def ensure_site_tree(hostname: str = "", port: int = 0) -> SiteTree:
+    """Create (once) the home page, the catalogue, partners and news indexes, and the Site.
+
+    The Site's hostname and port follow `BASE_URL` when it is set (`make run` sets it to where
+    it serves), so links built without a request (digests) open on the running server.
+    """
+    from django.conf import settings
+
+    from .site_url import configured_base_url, host_and_port
+
+    configured = configured_base_url()
+    if configured and not hostname:
+        hostname, port = host_and_port(configured)
+    hostname, port = hostname or "127.0.0.1", port or 8000
     with transaction.atomic():
         root = Page.get_first_root_node()
         home = HomePage.objects.first()
@@ -110,16 +122,14 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
             home.save_revision().publish()
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(
-                hostname=hostname,
-                port=port,
-                root_page=home,
-                is_default_site=True,
-                site_name="Carrefour",
-            )
-        elif site.root_page_id != home.pk:
-            site.root_page = home
-            site.site_name = "Carrefour"
+            site = Site(is_default_site=True)
+        wanted = {"root_page_id": home.pk, "site_name": settings.WAGTAIL_SITE_NAME}
+        # Wagtail's migrations make a "localhost:80" Site for their welcome page: adopt it.
+        if configured or site.pk is None or site.root_page_id != home.pk:
+            wanted.update(hostname=hostname, port=port)
+        if site.pk is None or any(getattr(site, k) != v for k, v in wanted.items()):
+            for key, value in wanted.items():
+                setattr(site, key, value)
             site.save()
         # Wagtail's initial migration creates a welcome page; it is replaced by ours.
         for stray in Page.objects.child_of(root).exclude(pk=home.pk).filter(depth=2):
@@ -156,27 +166,31 @@ def ensure_site_tree(hostname: str = "127.0.0.1", port: int = 8000) -> SiteTree:
 def ensure_moderation_workflow(projects: ProjectIndexPage | None = None):
     """Make sure project pages have a moderation workflow (holders' edits are submitted to it).
 
-    Wagtail's migrations assign "Moderators approval" to the root page; when that is missing
-    (deleted, or a database built differently), a group approval task for the Moderators and
-    Editors groups is assigned to the catalogue. Returns the workflow that applies.
+    Wagtail's migrations assign their default workflow to the root page (renamed in French by
+    `editorial_roles`); when that is missing (deleted, or a database built differently), a group
+    approval task for the moderators and editors is assigned to the catalogue. Returns the
+    workflow that applies.
     """
     from django.contrib.auth.models import Group
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+    from wagtail.models import GroupApprovalTask, Task, Workflow, WorkflowPage, WorkflowTask
 
+    from . import editorial_roles as roles
+
+    roles.rename_legacy(Group, Workflow, Task)
     projects = projects or ProjectIndexPage.objects.first()
     if projects is None:
         return None
     workflow = projects.get_workflow()
     if workflow is not None and workflow.active:
         return workflow
-    groups = list(Group.objects.filter(name__in=("Moderators", "Editors")))
+    groups = list(Group.objects.filter(name__in=roles.EDITORIAL_GROUPS))
     task, created = GroupApprovalTask.objects.get_or_create(
-        name="Relecture des projets", defaults={"active": True}
+        name=roles.TASK, defaults={"active": True}
     )
     if created and groups:
         task.groups.set(groups)
     workflow, _created = Workflow.objects.get_or_create(
-        name="Relecture des projets", defaults={"active": True}
+        name=roles.WORKFLOW, defaults={"active": True}
     )
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=projects, defaults={"workflow": workflow})

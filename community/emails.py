@@ -14,19 +14,19 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from catalogue import site_url
 from catalogue.sanitise import one_line
 
 UNSUBSCRIBE_SALT = "community.unsubscribe"
 
 
 def base_url() -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    """Where links point: the request being served, else BASE_URL or the Wagtail Site."""
+    return site_url.base_url()
 
 
 def absolute(url: str) -> str:
-    if not url or url.startswith(("http://", "https://")):
-        return url
-    return base_url() + (url if url.startswith("/") else "/" + url)
+    return site_url.absolute(url)
 
 
 def unsubscribe_token(user, scope: str = "email") -> str:
@@ -78,6 +78,7 @@ def send_notification_email(user, notifications, *, digest: str = "") -> int:
         "items": items,
         "digest": digest,
         "site_url": base_url(),
+        "site_name": site_url.site_name(),
         "notifications_url": absolute(reverse("community:notifications")),
         "preferences_url": absolute(reverse("community:notification_settings")),
         "unsubscribe_url": unsubscribe_url(user, "email"),
@@ -106,7 +107,9 @@ def send_notification_email(user, notifications, *, digest: str = "") -> int:
 def send_plain_email(to, subject: str, template: str, context: dict) -> int:
     """A short service message (claim decisions, new claims for reviewers)."""
     with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, {**context, "site_url": base_url()})
+        body = render_to_string(
+            template, {**context, "site_url": base_url(), "site_name": site_url.site_name()}
+        )
     message = EmailMultiAlternatives(
         subject=subject_line(subject),
         body=body,

@@ -213,12 +213,15 @@ def _tell_reviewers(claim_pk):
     emails = sorted(set(reviewers.filter(query).values_list("email", flat=True)))
     if not emails:
         return
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    from django.urls import reverse
+
+    from catalogue.site_url import absolute
+
     send_plain_email(
         emails,
         _("Nouvelle demande de porteur : %(title)s") % {"title": claim.project.title},
         "community/emails/claim_submitted.txt",
-        {"claim": claim, "queue_url": f"{base}/admin/porteurs/"},
+        {"claim": claim, "queue_url": absolute(reverse("community_claims_admin"))},
     )
 
 

@@ -10,8 +10,10 @@
 
 from django.db.models.signals import post_migrate, post_save
 
+from catalogue.editorial_roles import EDITORIAL_GROUPS
+
 # Wagtail's editorial groups review holders' claims in the admin queue.
-CLAIM_REVIEW_GROUPS = ("Editors", "Moderators")
+CLAIM_REVIEW_GROUPS = EDITORIAL_GROUPS
 CLAIM_PERMISSIONS = ("view_projectclaim", "change_projectclaim")
 
 

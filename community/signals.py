@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from catalogue.editorial_roles import EDITORIAL_GROUPS
+
 # Wagtail's default editorial groups moderate comments and feature spaces in the admin.
-EDITOR_GROUPS = ("Editors", "Moderators")
+EDITOR_GROUPS = EDITORIAL_GROUPS
 EDITOR_PERMISSIONS = (
     "view_space",
     "change_space",

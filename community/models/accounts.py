@@ -46,7 +46,8 @@ class Profile(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.display_name:
-            self.display_name = str(_("Membre"))
+            staff = self.user_id and (self.user.is_staff or self.user.is_superuser)
+            self.display_name = str(_("Équipe du Carrefour") if staff else _("Membre"))
         if not self.slug:
             self.slug = self.unique_slug(self.display_name)
         super().save(*args, **kwargs)
@@ -62,6 +63,17 @@ class Profile(models.Model):
             slug = f"{base}-{secrets.token_hex(3)}"
             if not cls.objects.filter(slug=slug).exists():
                 return slug
+
+
+def role_label_for(user) -> str:
+    """The site role shown beside a name: staff are not plain members ("" for members)."""
+    if user is None or not user.is_active:
+        return ""
+    if user.is_superuser:
+        return str(_("administration du site"))
+    if user.is_staff:
+        return str(_("équipe éditoriale"))
+    return ""
 
 
 def display_name_for(user):

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from .. import conf, permissions
 from ..forms import HONEYPOT_FIELD, CommentForm
 from ..models import Comment, CommentReport, Discussion
-from ..models.accounts import display_name_for
+from ..models.accounts import display_name_for, role_label_for
 
 register = template.Library()
 
@@ -15,6 +15,12 @@ register = template.Library()
 def member_name(user):
     """The public name of a user ("compte supprimé" once the account is gone)."""
     return display_name_for(user)
+
+
+@register.filter
+def member_role(user):
+    """ "administration du site" / "équipe éditoriale" for staff, "" for members."""
+    return role_label_for(user)
 
 
 @register.filter

@@ -49,13 +49,14 @@ def moderator(db):
 
 @pytest.fixture
 def editor(db):
-    """A Wagtail editor (the "Editors" group, with the community permissions)."""
+    """A Wagtail editor (the editors' group, "Rédacteurs", with the community permissions)."""
     from django.contrib.auth.models import Group
 
+    from catalogue.editorial_roles import EDITORS
     from community.signals import grant_editor_permissions
 
     user = UserFactory(is_staff=True)
-    group, _ = Group.objects.get_or_create(name="Editors")
+    group, _ = Group.objects.get_or_create(name=EDITORS)
     from django.apps import apps
 
     grant_editor_permissions(apps.get_app_config("community"))

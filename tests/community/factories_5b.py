@@ -23,11 +23,13 @@ def make_user(username, email=None, *, verified=True, **extra):
 
 
 def make_editor(username="redaction"):
-    """A Wagtail editor in the "Moderators" group (edits and publishes pages, reviews claims)."""
+    """A Wagtail editor in the moderators' group (edits and publishes pages, reviews claims)."""
     from django.contrib.auth.models import Group
 
+    from catalogue.editorial_roles import MODERATORS
+
     user = make_user(username, f"{username}@carrefour.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(Group.objects.get(name=MODERATORS))
     return user
 
 

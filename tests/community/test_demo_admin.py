@@ -6,7 +6,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_admin_logs_in_on_the_admin_and_on_the_site_form(client, capsys, site_tree):
+def test_demo_admin_logs_in_on_the_admin_and_on_the_site_form(client, capsys, project):
     call_command("create_demo_admin")
     out = capsys.readouterr().out
     # What `make run` prints: both ways in, with the e-mail address the site's form asks for.
@@ -23,6 +23,22 @@ def test_demo_admin_logs_in_on_the_admin_and_on_the_site_form(client, capsys, si
     banner = response.content.decode()
     assert "Connexion avec Équipe du Carrefour réussie" in banner
     assert "Connexion avec admin" not in banner
+
+    # Named and labelled as staff wherever members see them: header, comments, profile.
+    assert "Connecté·e&nbsp;: Équipe du Carrefour" in banner
+    client.post(
+        "/commentaires/publier/",
+        {"target_type": "page", "target_id": project.pk, "body": "Bienvenue aux porteurs !"},
+    )
+    html = client.get(project.url).content.decode()
+    comment = html[html.index("Bienvenue aux porteurs") - 2000 : html.index("Bienvenue aux porteurs")]
+    assert "Équipe du Carrefour</a>" in comment and "administration du site" in comment
+    assert ">Membre<" not in comment
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(username="admin")
+    profile = client.get(admin.profile.get_absolute_url()).content.decode()
+    assert "administration du site" in profile
 
     client.logout()
     response = client.post(

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Absolute links in e-mails sent while serving a request point at that request's host.
+    "catalogue.site_url.CurrentRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -228,7 +230,10 @@ else:
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Carrefour des innovations sociales"
-WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
+# The site's address for links without a request (background e-mails): `make run` sets it to
+# where it serves; unset, the default Wagtail Site's hostname and port (catalogue.site_url).
+BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
+WAGTAILADMIN_BASE_URL = BASE_URL or "http://127.0.0.1:8000"
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
@@ -285,9 +290,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 # Members are named by their display name (log-in banner, e-mails), never by the internal username.
 ACCOUNT_USER_DISPLAY = "community.models.accounts.display_name_for"
+# allauth's e-mails sign with the site's name and link to the request's host.
+ACCOUNT_ADAPTER = "community.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Carrefour] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# allauth's links follow the request's scheme (production forces https: settings.production).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/comptes/connexion/"
