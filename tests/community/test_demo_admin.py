@@ -31,7 +31,9 @@ def test_demo_admin_logs_in_on_the_admin_and_on_the_site_form(client, capsys, pr
         {"target_type": "page", "target_id": project.pk, "body": "Bienvenue aux porteurs !"},
     )
     html = client.get(project.url).content.decode()
-    comment = html[html.index("Bienvenue aux porteurs") - 2000 : html.index("Bienvenue aux porteurs")]
+    comment = html[
+        html.index("Bienvenue aux porteurs") - 2000 : html.index("Bienvenue aux porteurs")
+    ]
     assert "Équipe du Carrefour</a>" in comment and "administration du site" in comment
     assert ">Membre<" not in comment
     from django.contrib.auth import get_user_model
