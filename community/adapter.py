@@ -1,4 +1,5 @@
-"""allauth's e-mails sign with the site's name and greet members by their display name.
+"""The project's allauth adapter: log-in throttling (`community.throttle`), and e-mails that
+sign with the site's name and greet members by their display name.
 
 Without this, allauth names the site after the request's host ("c'est 127.0.0.1:8101"), since
 `django.contrib.sites` is not installed.
@@ -6,9 +7,9 @@ Without this, allauth names the site after the request's host ("c'est 127.0.0.1:
 
 from dataclasses import dataclass
 
-from allauth.account.adapter import DefaultAccountAdapter
-
 from catalogue import site_url
+
+from .throttle import AccountAdapter as ThrottlingAccountAdapter
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class SiteIdentity:
     domain: str
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(ThrottlingAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = getattr(self, "request", None)
         base = site_url.base_url(request)

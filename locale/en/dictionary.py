@@ -848,7 +848,7 @@ TRANSLATIONS = {
     "Déverrouiller": "Unlock",
     "Verrouiller": "Lock",
     "Publier la discussion": "Publish the discussion",
-    "Un membre demande à devenir porteur du projet « %(project)s » (%(role)s).": "A member asks to become a holder of the project “%(project)s” (%(role)s).",
+    "%(name)s demande à devenir porteur du projet « %(project)s » (%(role)s).": "%(name)s asks to become a holder of the project “%(project)s” (%(role)s).",
     "Son adresse vérifiée %(email)s est sur le domaine du site du projet (%(domain)s).": "Their verified address %(email)s is on the project website's domain (%(domain)s).",
     "Examiner la demande :": "Review the request:",
     "Voici ce qui s'est passé aujourd'hui sur le Carrefour :": "Here is what happened today on Carrefour:",
@@ -1228,4 +1228,21 @@ TRANSLATIONS = {
         "You sent too many requests in a short time. For safety, this one was not processed: "
         "try again in a few minutes."
     ),
+    # E-mails: greeting by display name, the site's signature, staff role labels.
+    "Équipe du Carrefour": "Carrefour team",
+    "administration du site": "site administration",
+    "équipe éditoriale": "editorial team",
+    "Bonjour %(name)s,": "Hello %(name)s,",
+    "Bonjour,": "Hello,",
+    "L'équipe du %(site_name)s": "The %(site_name)s team",
+    "Votre adresse e-mail vient d'être indiquée pour un compte sur le %(site_name)s.": "Your e-mail address has just been given for an account on %(site_name)s.",
+    "Votre code de vérification est ci-dessous : saisissez-le dans la fenêtre de votre navigateur.": "Your verification code is below: enter it in your browser window.",
+    "Pour confirmer cette adresse, ouvrez ce lien : %(activate_url)s": "To confirm this address, open this link: %(activate_url)s",
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : aucun compte ne sera activé.": "If you did not ask for this, ignore this message: no account will be activated.",
+    "Vous (ou quelqu'un d'autre) avez demandé à changer le mot de passe de votre compte. Si ce n'est pas vous, ignorez ce message : votre mot de passe reste le même.": "You (or someone else) asked to change your account's password. If it was not you, ignore this message: your password stays the same.",
+    "Pour choisir un nouveau mot de passe, ouvrez ce lien :": "To choose a new password, open this link:",
+    "Vos préférences de notification :": "Your notification preferences:",
+    "La page « %(title)s » a été approuvée dans le processus « %(workflow)s ».": "The page “%(title)s” has been approved in workflow “%(workflow)s”.",
+    "Vous pouvez voir la page ici :": "You can view the page here:",
+    "L'objet %(model_name)s « %(title)s » a été approuvé dans le processus « %(workflow)s ».": "The %(model_name)s “%(title)s” has been approved in workflow “%(workflow)s”.",
 }

@@ -290,8 +290,6 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 # Members are named by their display name (log-in banner, e-mails), never by the internal username.
 ACCOUNT_USER_DISPLAY = "community.models.accounts.display_name_for"
-# allauth's e-mails sign with the site's name and link to the request's host.
-ACCOUNT_ADAPTER = "community.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Carrefour] "
 # allauth's links follow the request's scheme (production forces https: settings.production).
@@ -306,7 +304,9 @@ ACCOUNT_FORMS = {
     "login": "community.forms.LoginForm",
     "reset_password": "community.forms.ResetPasswordForm",
 }
-ACCOUNT_ADAPTER = "community.throttle.AccountAdapter"
+# One allauth adapter: log-in throttling (community.throttle), e-mails signed with the site's
+# name and linking to the request's host (community.adapter).
+ACCOUNT_ADAPTER = "community.adapter.AccountAdapter"
 WAGTAILADMIN_USER_LOGIN_FORM = "community.throttle.AdminLoginForm"
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
