@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from catalogue.records import ProjectRecord
 from importers.normalise.clean import fold
@@ -54,6 +55,20 @@ def registrable_domain(url: str) -> str:
     if domain in SHARED_HOSTS or host in SHARED_HOSTS or parts.suffix in ("gouv.fr",):
         return ""
     return domain
+
+
+def site_identity(url: str) -> tuple[str, str]:
+    """(host without "www.", path without trailing slash): two pages of one domain are the same
+    site only when these agree, or when one of them is the domain's home page."""
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return host, parts.path.rstrip("/").lower()
+
+
+def same_site(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    if a[0] != b[0]:
+        return False  # other subdomains of a platform (centres-sociaux.fr) are other sites
+    return a[1] == b[1] or not a[1] or not b[1]
 
 
 def title_words(title: str) -> list[str]:
@@ -115,7 +130,7 @@ class DedupIndex:
     def __init__(self, source_key: str):
         self.source_key = source_key
         self.loaded = False
-        self.by_domain: dict[str, list[tuple[int, TitleShape, str]]] = {}
+        self.by_domain: dict[str, list[tuple[int, TitleShape, str, tuple[str, str]]]] = {}
         self.by_commune: dict[str, list[tuple[int, TitleShape]]] = {}
 
     def load(self) -> None:
@@ -132,7 +147,8 @@ class DedupIndex:
             shape = TitleShape(title)
             domain = registrable_domain(website)
             if domain:
-                self.by_domain.setdefault(domain, []).append((pk, shape, insee))
+                entry = (pk, shape, insee, site_identity(website))
+                self.by_domain.setdefault(domain, []).append(entry)
             if insee:
                 self.by_commune.setdefault(insee, []).append((pk, shape))
         self.loaded = True
@@ -144,16 +160,12 @@ class DedupIndex:
         best: Match | None = None
         shape = TitleShape(record.title)
         domain = registrable_domain(record.website)
-        for pk, other, insee in self.by_domain.get(domain, ()) if domain else ():
-            similarity = shape_similarity(shape, other)
-            same_place = bool(record.insee_code) and record.insee_code == insee
-            sure = similarity >= 0.4 or same_place
-            reasons = "même site web (" + domain + ")"
-            if same_place:
-                reasons += ", même commune"
-            score = max(similarity, 0.9 if sure else 0.6)
-            candidate = Match(pk, round(score, 3), reasons, sure)
-            best = _better(best, candidate)
+        site = site_identity(record.website)
+        for pk, other, insee, other_site in self.by_domain.get(domain, ()) if domain else ():
+            candidate = _domain_match(pk, shape, other, record.insee_code, insee, site, other_site)
+            if candidate is not None:
+                candidate.reasons = f"même site web ({domain})" + candidate.reasons
+                best = _better(best, candidate)
         if record.insee_code:
             for pk, other in self.by_commune.get(record.insee_code, ()):
                 similarity = shape_similarity(shape, other, floor=DOUBT_TITLE)
@@ -167,6 +179,23 @@ class DedupIndex:
                 )
                 best = _better(best, candidate)
         return _unsure(best, exclude)
+
+
+def _domain_match(pk, shape, other, insee, other_insee, site, other_site) -> Match | None:
+    """Two records on one domain. The same site is a strong sign; a network's or a city
+    portal's pages for other places (la-cordee.net/cordee/morez vs …/nantes, two communes)
+    are not: then only a near-identical title makes it worth an editor's look."""
+    similarity = shape_similarity(shape, other)
+    same_place = bool(insee) and insee == other_insee
+    elsewhere = bool(insee) and bool(other_insee) and not same_place
+    if elsewhere or not same_site(site, other_site):
+        if similarity < SURE_TITLE:
+            return None
+        where = ", autre commune" if elsewhere else ", autre page du site"
+        return Match(pk, round(similarity, 3), where, False)
+    sure = similarity >= 0.4 or same_place
+    score = max(similarity, 0.9 if sure else 0.6)
+    return Match(pk, round(score, 3), ", même commune" if same_place else "", sure)
 
 
 def _unsure(match: Match | None, exclude: set[int]) -> Match | None:

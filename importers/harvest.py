@@ -101,6 +101,7 @@ def run_source(
     progress=None,
     settings_overrides: dict | None = None,
     batch_size: int = 200,
+    image_fetcher=None,
 ) -> HarvestRun:
     close_stale_runs(source)
     run = HarvestRun.objects.create(
@@ -118,7 +119,14 @@ def run_source(
 
     from importers.crawl.runner import crawl
 
-    pipeline = Pipeline(source, run, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    pipeline = Pipeline(
+        source,
+        run,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        progress=progress,
+        image_fetcher=image_fetcher,
+    )
     # Development and tests may relax politeness against their own local servers.
     overrides = json.loads(os.environ.get("HARVEST_SCRAPY_OVERRIDES") or "{}")
     overrides.update(settings_overrides or {})
@@ -228,7 +236,8 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
     run.complete = complete
     run.needs_attention = bool(reasons)
     run.attention_reasons = reasons
-    errors = pipeline.error_count
+    # Records placed in no commune are reported (warnings) without making the run partial.
+    errors = pipeline.error_count - pipeline.counts["unplaced"]
     if pipeline.counts["seen"] == 0 and (errors or reasons):
         run.status = HarvestRun.Status.FAILED
     elif errors or reasons:
@@ -246,6 +255,10 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "cache_hits": pipeline.geocoder.cache_hits,
         },
         "unknown_tags": len(pipeline.recoder.unknown),
+        "placement": {
+            "unplaced": pipeline.counts["unplaced"],
+            "relocated": pipeline.counts["relocated"],
+        },
     }
     run.message = _message(run, errors)
     run.finished_at = timezone.now()
@@ -268,6 +281,9 @@ def _message(run: HarvestRun, errors: int) -> str:
     parts = [run.counts_line()]
     if errors:
         parts.append(f"{errors} erreur(s) ou avertissement(s)")
+    unplaced = (run.diagnostics.get("placement") or {}).get("unplaced")
+    if unplaced:
+        parts.append(f"{unplaced} fiche(s) placée(s) dans aucune commune")
     if run.dry_run:
         parts.append("essai à blanc : rien n'a été écrit")
     elif not run.complete:

@@ -67,8 +67,10 @@ class Pipeline:
         flush_seconds: float = 5.0,
         progress=None,
         geocoder: Geocoder | None = None,
+        image_fetcher=None,
     ):
         self.source = source
+        self.image_fetcher = image_fetcher  # downloads record images into the library
         self.run = run
         self.dry_run = dry_run
         self.batch_size = batch_size
@@ -253,6 +255,29 @@ class Pipeline:
         elif record.raw_tags:
             self.recoder.recode(record.raw_tags, outcome.url)  # all unknown: listed for editors
         self.geocoder.geocode(record)
+        self.check_placement(outcome)
+
+    def check_placement(self, outcome: Outcome) -> None:
+        """A record in no commune (or placed against its source's data) is reported in the
+        run, with its id and title, so an editor can place it."""
+        record = outcome.record
+        if record.insee_code:
+            if record.location_note:
+                self.counts["relocated"] += 1
+            return
+        self.counts["unplaced"] += 1
+        given = ", ".join(v for v in (record.address, record.postal_code, record.city) if v)
+        self.add_error(
+            kind="unplaced",
+            severity="warning",
+            url=outcome.url,
+            list_url=outcome.list_url,
+            position=outcome.position,
+            title=f"{record.source_id} — {record.title}" if record.source_id else record.title,
+            reason="Fiche placée dans aucune commune"
+            + (f" (données de la source : {given})" if given else " (aucune adresse)")
+            + (f" : {record.location_note}" if record.location_note else "."),
+        )
 
     def add_error(
         self, *, kind, reason, url="", list_url="", position=None, title="", severity="error"
@@ -307,6 +332,7 @@ class Pipeline:
             batch_size=len(records),
             resolve_new=self.resolve_new,
             stream=self.bulk,
+            image_fetcher=self.image_fetcher,
         )
         written = []
         for result in outcomes:

@@ -16,8 +16,9 @@ from django.db import transaction
 from catalogue import services
 from catalogue.models import ArticlePage, ProjectPage, StandardPage
 from catalogue.sanitise import text_to_rich_text
+from importers import sample_sources
+from importers.models import HarvestRun
 from importers.normalise.clean import clean_text, clean_url
-from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
 
 # Importer source names: the same names the harvester's sources use, so a later harvest of the
 # partner's site updates these pages in place instead of duplicating them.
@@ -43,6 +44,8 @@ class LoadReport:
     partners: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    runs: list = field(default_factory=list)  # HarvestRun of each sample source
+    openscraper: list = field(default_factory=list)  # ImportReport of each 2018 configuration
 
     def add(self, source: str, action: str) -> None:
         self.counts.setdefault(source, {}).setdefault(action, 0)
@@ -53,7 +56,7 @@ def data_dir() -> Path:
     return Path(settings.SHARED_DATA_DIR)
 
 
-def load_partners(path: Path, report: LoadReport) -> dict[str, object]:
+def load_partners(path: Path, report: LoadReport, licences: dict[str, str]) -> dict[str, object]:
     partners = {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -71,34 +74,11 @@ def load_partners(path: Path, report: LoadReport) -> dict[str, object]:
                     a.strip() for a in (row.get("activities") or "").split("|") if a.strip()
                 ),
                 openscraper_spider_id=clean_text(row.get("openscraper_spider_id")),
-                data_licence=PARTNER_LICENCES.get(name, ""),
+                data_licence=licences.get(name) or PARTNER_LICENCES.get(name, ""),
                 publish=clean_text(row.get("publication_status")) != "en attente",
             )
             report.partners += 1
     return partners
-
-
-def load_records(records, *, source_key, partner, report, progress=None, image_fetcher=None):
-    """Through the bulk path of the catalogue's services: new pages in batches, unchanged ones
-    in one query, the others one by one (the same rules as `upsert_project`)."""
-    outcomes = services.upsert_projects_bulk(
-        records,
-        source_key=source_key,
-        partner=partner,
-        batch_size=200,
-        image_fetcher=image_fetcher,
-    )
-    for outcome in outcomes:
-        record = outcome.record
-        if outcome.action in ("invalid", "failed"):
-            report.add(source_key, "invalid")
-            report.errors.append(
-                f"{source_key} — {record.source_id or record.title}: {outcome.error}"
-            )
-        else:
-            report.add(source_key, outcome.action)
-        if progress:
-            progress.advance()
 
 
 def seed_editorial(tree: services.SiteTree) -> None:
@@ -198,28 +178,49 @@ def choose_coups_de_coeur(count: int = 6) -> None:
         services.set_coup_de_coeur(page, True)
 
 
+def source_partners(defs: dict, partners: dict, report: LoadReport) -> dict[str, object]:
+    """Partners of the declared sources that partners.csv does not list (PiNG)."""
+    for definition in defs["sources"]:
+        spec = dict(definition.get("partner") or {})
+        name = spec.pop("name", "")
+        if not name or name in partners:
+            continue
+        description = spec.pop("description", "")
+        spec["category"] = CATEGORY_LABELS.get(spec.get("category", ""), spec.get("category", ""))
+        partners[name] = services.upsert_partner(
+            name, description=text_to_rich_text(description), **spec
+        )
+        report.partners += 1
+    return partners
+
+
 def load_sample_data(progress_factory=None, image_fetcher=None) -> LoadReport:
+    """Partners, then each sample source harvested through the harvester (a run per source,
+    in the admin), then the 2018 OpenScraper configurations, disabled, and editorial pages."""
     report = LoadReport()
     base = data_dir()
+    defs = sample_sources.definitions()
     with transaction.atomic():
         tree = services.ensure_site_tree()
-        partners = load_partners(base / "partners.csv", report)
-    for source_key, partner_name, reader, path in (
-        (FFE_SOURCE, FFE_PARTNER, read_ffe_laureates, base / "ffe-laureates.csv"),
-        (APRILES_SOURCE, APRILES_PARTNER, read_apriles_export, base / "apriles-export.csv"),
-    ):
-        records = list(reader(path))
-        progress = progress_factory(len(records), source_key) if progress_factory else None
-        load_records(
-            records,
-            source_key=source_key,
-            partner=partners.get(partner_name),
-            report=report,
-            progress=progress,
-            image_fetcher=image_fetcher,
+        partners = load_partners(
+            base / "partners.csv", report, sample_sources.partner_licences(defs)
         )
-        if progress:
-            progress.close()
+        partners = source_partners(defs, partners, report)
+    for outcome in sample_sources.harvest_sample_sources(
+        defs,
+        partners,
+        data_dir=base,
+        progress_factory=progress_factory,
+        image_fetcher=image_fetcher,
+    ):
+        run = outcome.run
+        report.runs.append(run)
+        for action in ("created", "updated", "unchanged", "merged", "queued", "invalid", "failed"):
+            if getattr(run, action):
+                report.counts.setdefault(outcome.source.name, {})[action] = getattr(run, action)
+        if run.status == HarvestRun.Status.FAILED:
+            report.errors.append(f"{outcome.source.name} — {run.message}")
+    report.openscraper = sample_sources.import_openscraper(defs, base)
     choose_coups_de_coeur()
     seed_editorial(tree)
     return report

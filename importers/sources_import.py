@@ -70,10 +70,20 @@ def find_partner(name: str, spider_id: str = "") -> PartnerPage | None:
     return None
 
 
-def import_spider(spider: dict[str, Any], datamodel: list[dict]) -> ImportReport:
+def import_spider(
+    spider: dict[str, Any],
+    datamodel: list[dict],
+    *,
+    rename: dict[str, str] | None = None,
+    disabled_reason: str = "",
+) -> ImportReport:
+    """One spider as a source. `rename` gives some spiders another source name (when a
+    source of the same partner already holds that name); with `disabled_reason`, a source
+    created here starts disabled and flagged, the reason shown in the admin."""
     conversion = from_openscraper(spider, datamodel)
     config, messages = conversion.config, list(conversion.messages)
-    name = config.name.strip()
+    original = config.name.strip()
+    name = (rename or {}).get(original, original)
     if not name:
         return ImportReport("?", "skipped", ["Configuration sans nom : ignorée."])
     for fs in config.fields:
@@ -95,19 +105,23 @@ def import_spider(spider: dict[str, Any], datamodel: list[dict]) -> ImportReport
     with transaction.atomic():
         if source is None:
             source = Source(name=name, **values)
-            source.normaliser = NORMALISER_BY_NAME.get(key, "generic")
-            source.partner = find_partner(name, str(spider.get("_id") or ""))
+            source.normaliser = NORMALISER_BY_NAME.get(fold(original), "generic")
+            source.partner = find_partner(original, str(spider.get("_id") or ""))
+            source.mapping_label = match_mapping_label(original) or ""
             notes = (spider.get("infos") or {}).get("notes") or ""
             source.import_notes = "\n".join([*messages, *([f"Notes : {notes}"] if notes else [])])
             problems = source.config_problems()
+            reasons = [disabled_reason] if disabled_reason else []
             if problems:
                 # Kept (the file says this partner exists) but disabled until an editor fixes it.
-                source.enabled = False
-                source.needs_attention = True
-                source.attention_reason = "Configuration incomplète : " + " ; ".join(problems)
-                messages.append(source.attention_reason + " Source créée désactivée.")
+                reasons.append("Configuration incomplète : " + " ; ".join(problems))
             else:
                 source.full_clean()
+            if reasons:
+                source.enabled = False
+                source.needs_attention = True
+                source.attention_reason = "\n".join(reasons)
+                messages.append(" ".join(reasons) + " Source créée désactivée.")
             source.save()
             action = "created"
         else:
@@ -130,18 +144,22 @@ def import_spider(spider: dict[str, Any], datamodel: list[dict]) -> ImportReport
         messages.append("Aucun partenaire de ce nom : à relier dans l'administration.")
     if not source.mapping_label:
         messages.append("Aucune table de correspondance de mots-clés pour cette source.")
-    elif match_mapping_label(name) and action == "created":
+    elif action == "created":
         messages.append(f"Correspondances de mots-clés : « {source.mapping_label} ».")
     return ImportReport(name, action, messages, source)
 
 
-def import_sources(path: str | Path) -> list[ImportReport]:
+def import_sources(
+    path: str | Path, *, rename: dict[str, str] | None = None, disabled_reason: str = ""
+) -> list[ImportReport]:
     spiders, datamodel = read_spiders(path)
     datamodel = datamodel or _default_datamodel()
     reports = []
     for spider in spiders:
         try:
-            reports.append(import_spider(spider, datamodel))
+            reports.append(
+                import_spider(spider, datamodel, rename=rename, disabled_reason=disabled_reason)
+            )
         except Exception as error:  # noqa: BLE001 - one bad entry must not stop the others
             name = ((spider.get("infos") or {}).get("name") or "?").strip()
             messages = getattr(error, "messages", None) or [str(error)]

@@ -88,6 +88,16 @@ def last_run_display(source: Source) -> str:
     return f"{run.get_status_display()} — {run.started_at:%d/%m/%Y %H:%M} — {run.seen} vues"
 
 
+def status_display(source: Source) -> str:
+    """Why a source is off or needs a look, in the list itself (its first line)."""
+    reason = (source.attention_reason or "").strip().split("\n")[0]
+    if not source.enabled:
+        return _("désactivée — %(reason)s") % {"reason": reason} if reason else _("désactivée")
+    if source.needs_attention:
+        return _("à vérifier — %(reason)s") % {"reason": reason} if reason else _("à vérifier")
+    return _("active")
+
+
 class SourceViewSet(SnippetViewSet):
     model = Source
     icon = "download"
@@ -100,6 +110,7 @@ class SourceViewSet(SnippetViewSet):
         BooleanColumn("enabled", label=_("Active")),
         Column("last_run", label=_("Dernière collecte"), accessor=last_run_display),
         BooleanColumn("needs_attention", label=_("À vérifier")),
+        Column("status", label=_("Statut"), accessor=status_display),
     ]
     list_filter = ["kind", "enabled", "needs_attention"]
     search_fields = ["name"]

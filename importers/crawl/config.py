@@ -175,12 +175,23 @@ class CsvConfig(SourceConfig):
     kind: ClassVar[str] = "csv"
     url: str = ""
     path: str = ""
-    fields: dict[str, str] = field(default_factory=dict)  # field name → column header
+    # field name → column header, or a list of headers whose values the field holds in order
+    fields: dict[str, str | list[str]] = field(default_factory=dict)
     delimiter: str = ""  # empty: detected with csv.Sniffer
     encoding: str = ""  # empty: detected with charset-normalizer
 
     def validate(self) -> list[str]:
         messages = super().validate()
+        if not isinstance(self.fields, dict):
+            return [*messages, "« fields » : un objet {champ: colonne} attendu."]
+        for name, spec in self.fields.items():
+            columns = [spec] if isinstance(spec, str) else spec
+            if not isinstance(columns, list) or not all(
+                isinstance(c, str) and c.strip() for c in columns
+            ):
+                messages.append(
+                    f"Champ « {name} » : une colonne (texte) ou une liste de colonnes attendue."
+                )
         if bool(self.url) == bool(self.path):
             messages.append("Indiquer soit une URL, soit un fichier CSV (un seul des deux).")
         elif self.url:

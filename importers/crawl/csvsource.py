@@ -105,6 +105,31 @@ def _open_text(stream: IO[bytes], config: CsvConfig, content_type: str) -> tuple
     return text, encoding, delimiter
 
 
+def _columns(
+    header: list[str], config: CsvConfig, url: str, collector: Collector
+) -> dict[str, list[int]]:
+    """Column indices of each configured field (a field may read several columns, whose
+    values it then holds in order: four typology columns make one list of tags)."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(normalise_header(name), index)
+    wanted = config.fields or {" ".join(h.split()): h for h in header if h.strip()}
+    columns: dict[str, list[int]] = {}
+    for field_name, spec in wanted.items():
+        for column in [spec] if isinstance(spec, str) else spec:
+            index = positions.get(normalise_header(column))
+            if index is None:
+                collector.error(
+                    diag.SELECTOR,
+                    url,
+                    f"Colonne « {column} » (champ « {field_name} ») absente de l'en-tête.",
+                    selector=f"field:{field_name}",
+                )
+            else:
+                columns.setdefault(field_name, []).append(index)
+    return columns
+
+
 def iter_csv_items(
     data: bytes | IO[bytes],
     config: CsvConfig,
@@ -126,22 +151,7 @@ def iter_csv_items(
         return
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
-    positions = {}
-    for index, name in enumerate(header):
-        positions.setdefault(normalise_header(name), index)
-    wanted = config.fields or {" ".join(h.split()): h for h in header if h.strip()}
-    columns: dict[str, int] = {}
-    for field_name, column in wanted.items():
-        index = positions.get(normalise_header(column))
-        if index is None:
-            collector.error(
-                diag.SELECTOR,
-                url,
-                f"Colonne « {column} » (champ « {field_name} ») absente de l'en-tête.",
-                selector=f"field:{field_name}",
-            )
-        else:
-            columns[field_name] = index
+    columns = _columns(header, config, url, collector)
     matched: set[str] = set()
     lengths: Counter = Counter()
     count = 0
@@ -158,8 +168,8 @@ def iter_csv_items(
             continue
         position += 1
         values = {}
-        for field_name, index in columns.items():
-            found = clean_values([row[index]]) if index < len(row) else []
+        for field_name, indices in columns.items():
+            found = clean_values([row[i] for i in indices if i < len(row)])
             if found:
                 values[field_name] = found
                 matched.add(f"field:{field_name}")

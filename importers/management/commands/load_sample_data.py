@@ -10,8 +10,9 @@ from importers.sample_data import data_dir, load_sample_data
 
 class Command(BaseCommand):
     help = (
-        "Build the site tree and import the real records of shared/data/ (partners, La France "
-        "s'engage laureates, the Apriles harvest) as published project pages. Idempotent."
+        "Build the site tree, then create the sample harvest sources of shared/data/ (La France "
+        "s'engage, Apriles, PiNG and CGET tiers-lieux) and harvest them, and import the 2018 "
+        "OpenScraper configurations as disabled sources. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -40,5 +41,16 @@ class Command(BaseCommand):
         for source, counts in report.counts.items():
             summary = ", ".join(f"{action} {n}" for action, n in sorted(counts.items()))
             self.stdout.write(f"{source}: {summary}")
+        for run in report.runs:
+            self.stdout.write(f"  {run.source.name} — {run.get_status_display()} : {run.message}")
+            for reason in run.attention_reasons:
+                self.stdout.write(f"    ! {reason}")
+        disabled = [r for r in report.openscraper if r.source is not None]
+        if disabled:
+            created = sum(1 for r in disabled if r.action == "created")
+            self.stdout.write(
+                f"OpenScraper configurations: {len(disabled)} sources ({created} created), "
+                "disabled until their sites can be reached"
+            )
         for error in report.errors:
             self.stderr.write(f"  ! {error}")
