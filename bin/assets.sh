@@ -51,4 +51,12 @@ for f in leaflet.markercluster.js leaflet.markercluster.js.map MarkerCluster.css
 done
 copy "$MC/MIT-LICENCE.txt" "$VENDOR/leaflet.markercluster/LICENSE"
 
+# The maps' base layer (departments of France), built from a pinned npm tarball: rebuilt when
+# missing or when its build script changed (bin/basemap.mjs says where the data come from).
+BASEMAP=$VENDOR/basemap/france-departements.geojson
+if [ ! -f "$BASEMAP" ] || [ bin/basemap.mjs -nt "$BASEMAP" ]; then
+    node bin/basemap.mjs "$VENDOR/basemap"
+    copied=$((copied + 1))
+fi
+
 echo "assets: $VENDOR up to date ($copied file(s) copied)"

@@ -65,6 +65,7 @@ class HomePage(Page):
                 .public()
                 .filter(coup_de_coeur=True)
                 .select_related("image")
+                .prefetch_related("sources__partner", "codes")
                 .order_by("-first_published_at")[:6]
             )
         context["featured_projects"] = featured

@@ -96,6 +96,8 @@ class PartnerPage(Page):
             ProjectPage.objects.live()
             .filter(sources__partner=self)
             .distinct()
+            .select_related("image")
+            .prefetch_related("sources__partner", "codes")
             .order_by("title")[:24]
         )
         return context

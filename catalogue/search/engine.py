@@ -398,9 +398,9 @@ def _page_ids(query: SearchQuery, matched, limit: int, offset: int) -> list[int]
 
 
 def fetch_pages(ids: list[int]) -> list[ProjectPage]:
-    """Project pages in the order of `ids`, ready for cards (image, sources and partners)."""
+    """Project pages in the order of `ids`, ready for cards (image, codes, sources, partners)."""
     pages = ProjectPage.objects.filter(pk__in=ids).select_related("image")
-    pages = pages.prefetch_related("sources__partner")
+    pages = pages.prefetch_related("sources__partner", "codes")
     by_id = {p.pk: p for p in pages}
     return [by_id[i] for i in ids if i in by_id]
 

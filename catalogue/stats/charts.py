@@ -1,8 +1,9 @@
 """Geometry of the server-rendered SVG charts (the templates draw them and the tables).
 
 Horizontal bar charts (labels on the left, values after the bars) and a proportional-symbol
-map of departments: one circle per department at its chef-lieu (from the offline gazetteer),
-overseas departments in a row of insets. No JavaScript, no chart library.
+map of departments: one circle per department at its chef-lieu (from the offline gazetteer), over
+the departments' outlines (the maps' base layer, `basemap`), overseas departments in a row of
+insets. No JavaScript, no chart library.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import Series
+from . import Series, basemap
 
 BAR_WIDTH = 660
 LABEL_WIDTH = 240
@@ -112,6 +113,7 @@ def department_map(series: Series) -> dict:
         circles.append(item)
     # Overseas: a row of labelled boxes along the bottom.
     box = 64
+    shapes = basemap.load_departments()
     for i, item in enumerate(insets):
         item["box_x"] = 10 + i * (box + 12)
         item["box_y"] = INSET_TOP
@@ -119,11 +121,21 @@ def department_map(series: Series) -> dict:
         item["x"] = item["box_x"] + box / 2
         item["y"] = INSET_TOP + box / 2 - 6
         item["label_y"] = INSET_TOP + box - 6
+        if item["code"] in shapes:
+            fit = basemap.fit_box(shapes[item["code"]], item["box_x"] + 6, INSET_TOP + 4, 52, 42)
+            item["outline"] = basemap.svg_path(shapes[item["code"]], fit, min_step=0.5)
     # Big circles first, so small ones stay visible on top.
     circles.sort(key=lambda c: -c["r"])
+    overseas = set(OVERSEAS)
+    outlines = [
+        {"code": code, "d": basemap.svg_path(polygons, _project)}
+        for code, polygons in sorted(shapes.items())
+        if code not in overseas
+    ]
     return {
         "width": MAP_WIDTH,
         "height": MAP_HEIGHT + 10,
+        "outlines": outlines,
         "circles": circles,
         "insets": insets,
         "legend": [

@@ -15,6 +15,14 @@
  *   data-list-url        the results page (/projets/)
  *   data-tile-url, data-tile-attribution
  *
+ * Every map draws the site's own base layer beneath its markers: the departments of France
+ * (static/vendor/basemap/, built by bin/assets.sh), so a map stays readable when the tile server
+ * cannot be reached; tiles, when they load, show through it.
+ *
+ * Elements with [data-carrefour-place-map] show one place (the project page): its position comes
+ * from a json_script element named by data-place ({"lat", "lng", "label"}), with the base layer
+ * and one marker; the page gives the place as text beside it.
+ *
  * Without JavaScript the element shows its fallback content (a link to the list).
  *
  * Texts come translated from the template (<script type="application/json" data-map-messages>,
@@ -50,6 +58,7 @@
         emptyView: "Aucun projet dans cette vue de la carte.",
         pointsView: "{projects} dans cette vue de la carte.",
         clustersView: "{projects} dans cette vue de la carte, {groups}.",
+        basemapAttribution: "Départements : Natural Earth",
     };
     var translated = document.querySelector("script[data-map-messages]");
     if (translated) {
@@ -137,6 +146,76 @@
         return node;
     }
 
+    /* --- base layer: departments of France, fetched once per page ------------------------ */
+    var basemapRequest = null;
+
+    function basemapData() {
+        var url = script && script.dataset.basemap;
+        if (!url) {
+            return Promise.resolve(null);
+        }
+        if (!basemapRequest) {
+            basemapRequest = fetch(url, {headers: {Accept: "application/geo+json, application/json"}})
+                .then(function (response) {
+                    if (!response.ok) {
+                        throw new Error("HTTP " + response.status);
+                    }
+                    return response.json();
+                })
+                .catch(function () {
+                    return null; // the map still works, on tiles alone
+                });
+        }
+        return basemapRequest;
+    }
+
+    var LAND = {
+        pane: "basemap",
+        interactive: false,
+        className: "map-basemap__department",
+        color: "#7d8a97",
+        weight: 0.8,
+        fillColor: "#f7f5ef",
+        fillOpacity: 1,
+    };
+
+    // Tiles and the base layer: tiles when reachable (the base layer's land turns transparent
+    // over them, its borders stay), the base layer alone otherwise.
+    function addBackground(map, root) {
+        var pane = map.createPane("basemap");
+        pane.style.zIndex = 250; // above tiles (200), below vector overlays (400) and markers
+        pane.style.pointerEvents = "none";
+        pane.setAttribute("aria-hidden", "true");
+        var layer = null;
+        var tilesShown = false;
+        if (root.dataset.tileUrl) {
+            var tiles = L.tileLayer(root.dataset.tileUrl, {
+                attribution: root.dataset.tileAttribution || "",
+                maxZoom: 19,
+            });
+            tiles.once("tileload", function () {
+                tilesShown = true;
+                root.dataset.tiles = "loaded";
+                if (layer) {
+                    layer.setStyle({fillOpacity: 0});
+                }
+            });
+            tiles.addTo(map);
+        }
+        return basemapData().then(function (data) {
+            if (!data) {
+                return;
+            }
+            layer = L.geoJSON(data, {
+                attribution: MESSAGES.basemapAttribution,
+                style: function () {
+                    return tilesShown ? Object.assign({}, LAND, {fillOpacity: 0}) : LAND;
+                },
+            }).addTo(map);
+            root.dataset.basemap = "loaded";
+        });
+    }
+
     function ProjectMap(root) {
         this.root = root;
         this.endpoint = root.dataset.endpoint || "/api/map";
@@ -197,12 +276,7 @@
         });
         L.control.zoom({zoomInTitle: MESSAGES.zoomIn, zoomOutTitle: MESSAGES.zoomOut}).addTo(this.map);
         this.map.attributionControl.setPrefix(false);
-        if (root.dataset.tileUrl) {
-            L.tileLayer(root.dataset.tileUrl, {
-                attribution: root.dataset.tileAttribution || "",
-                maxZoom: 19,
-            }).addTo(this.map);
-        }
+        addBackground(this.map, root);
         this.clusterLayer = L.layerGroup().addTo(this.map);
         this.pointLayer = L.markerClusterGroup({
             showCoverageOnHover: false,
@@ -502,8 +576,52 @@
         }
     };
 
+    /* --- one place (the project page) ------------------------------------------------------ */
+    function PlaceMap(root) {
+        var source = document.getElementById(root.dataset.place || "");
+        var place = null;
+        try {
+            place = source ? JSON.parse(source.textContent) : null;
+        } catch (error) {
+            place = null;
+        }
+        if (!place || typeof place.lat !== "number" || typeof place.lng !== "number") {
+            return;
+        }
+        root.classList.add("is-enhanced");
+        var canvas = root.querySelector("[data-map-canvas]") || root;
+        var map = L.map(canvas, {
+            minZoom: 3,
+            maxZoom: 18,
+            zoomControl: false,
+            scrollWheelZoom: false, // a small map inside the page: the wheel scrolls the page
+            keyboard: true,
+        });
+        L.control.zoom({zoomInTitle: MESSAGES.zoomIn, zoomOutTitle: MESSAGES.zoomOut}).addTo(map);
+        map.attributionControl.setPrefix(false);
+        addBackground(map, root);
+        map.setView([place.lat, place.lng], place.zoom || 10);
+        // Decorative: the place is written out beside the map.
+        var marker = L.marker([place.lat, place.lng], {
+            icon: L.divIcon({className: "map-point map-point--place", iconSize: [20, 20]}),
+            interactive: false,
+            keyboard: false,
+        }).addTo(map);
+        marker.getElement().setAttribute("aria-hidden", "true");
+        this.map = map;
+    }
+
     function initAll() {
-        if (typeof L === "undefined" || typeof L.markerClusterGroup === "undefined") {
+        if (typeof L === "undefined") {
+            return;
+        }
+        var places = document.querySelectorAll("[data-carrefour-place-map]");
+        Array.prototype.forEach.call(places, function (node) {
+            if (!node.carrefourMap) {
+                node.carrefourMap = new PlaceMap(node);
+            }
+        });
+        if (typeof L.markerClusterGroup === "undefined") {
             return;
         }
         var nodes = document.querySelectorAll("[data-carrefour-map]");
@@ -535,7 +653,9 @@
             });
         }
         return ready.then(function () {
-            if (typeof L.markerClusterGroup === "undefined" && cluster) {
+            // Only project maps group markers: a page with a place map alone skips it.
+            if (typeof L.markerClusterGroup === "undefined" && cluster &&
+                document.querySelector("[data-carrefour-map]")) {
                 return loadScript(cluster);
             }
         });
@@ -545,7 +665,7 @@
         loadLibraries().then(initAll);
     }
 
-    window.CarrefourMap = {initAll: initAll, ProjectMap: ProjectMap};
+    window.CarrefourMap = {initAll: initAll, ProjectMap: ProjectMap, PlaceMap: PlaceMap};
     if (document.readyState === "loading") {
         document.addEventListener("DOMContentLoaded", start);
     } else {

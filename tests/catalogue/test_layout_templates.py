@@ -117,7 +117,12 @@ def test_project_card_without_optional_fields(site_tree):
         source_key="ffe",
     ).page
     html = render_to_string("catalogue/includes/project_card.html", {"project": page})
-    assert "<img" not in html and "Coup de cœur" not in html
+    # No image and no nomenclature code: the generic visual, never an empty box.
+    assert re.findall(r"<img [^>]*>", html) == [
+        '<img src="/static/img/domains/default.svg" alt="" width="480" height="270" '
+        'loading="lazy" data-domain-visual="default">'
+    ]
+    assert "Coup de cœur" not in html and 'class="card__domain"' not in html
     assert 'class="card__meta"' not in html and 'class="card__summary"' not in html
     assert "<h3" in html
 

@@ -1,0 +1,25 @@
+"""Template tags for showing projects (cards and pages): see catalogue.presentation."""
+
+from django import template
+
+from .. import presentation
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def project_visual(context, project):
+    """`{% project_visual project as visual %}`: the domain visual for a project without image."""
+    return presentation.project_visual(project, context.get("request"))
+
+
+@register.simple_tag
+def project_text(page):
+    """`{% project_text page as text %}`: text.lead and text.description, without repeats."""
+    return presentation.project_text(page.summary, page.description)
+
+
+@register.simple_tag
+def project_place(page):
+    """`{% project_place page as place %}`: {lat, lng, zoom, label} for the small map, or None."""
+    return presentation.project_place(page)
