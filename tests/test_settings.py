@@ -51,3 +51,21 @@ def test_site_package_does_not_shadow_the_standard_library():
     )
     assert result.returncode == 0, result.stderr
     assert "lib/python" in result.stdout  # the standard library's site module
+
+
+def test_production_settings_pass_the_deployment_checks_without_warning():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "REDIS_URL")},
+            "DJANGO_SETTINGS_MODULE": "carrefour.settings.production",
+            "SECRET_KEY": "k9#Qv2!mX7pL0zR4tW8yB1nC6dF3gH5jK8sA2eU7iO9qZ4xV1bN6mP3rT0wY5",
+            "ALLOWED_HOSTS": "carrefour.example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout, result.stdout

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "carrefour.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -280,6 +281,59 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
     "MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
+
+# Security headers (carrefour.middleware.SecurityHeadersMiddleware). The public policy allows
+# no inline script or style: page data travels in json_script blocks, code in static files.
+# Extra origins: CSP_FRAME_SRC (video embeds), CSP_IMG_SRC (e.g. a CDN for media).
+_tiles = urlparse(MAP_TILE_URL.replace("{s}", "a"))
+_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+if "{s}" in MAP_TILE_URL:
+    _TILE_ORIGIN = f"{_tiles.scheme}://*.{_tiles.netloc.split('.', 1)[1]}"
+CSP_FRAME_SRC = env_list(
+    "CSP_FRAME_SRC",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com,"
+    "https://www.dailymotion.com,https://geo.dailymotion.com,https://peertube.fr",
+)
+CSP_IMG_SRC = env_list("CSP_IMG_SRC")
+CSP_PUBLIC = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *filter(None, [_TILE_ORIGIN]), *CSP_IMG_SRC],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "frame-src": ["'self'", *CSP_FRAME_SRC],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# The Wagtail and Django admins: what Wagtail needs (inline scripts and styles) and
+# wagtailgeowidget (Leaflet from unpkg, OpenStreetMap tiles, Nominatim geocoding).
+CSP_ADMIN_PREFIXES = ["/admin/", "/django-admin/"]
+CSP_ADMIN = {
+    **CSP_PUBLIC,
+    "script-src": ["'self'", "'unsafe-inline'", "https://unpkg.com"],
+    "style-src": ["'self'", "'unsafe-inline'", "https://unpkg.com"],
+    "img-src": ["'self'", "data:", "blob:", "https:"],
+    "connect-src": ["'self'", "https://nominatim.openstreetmap.org", "https://unpkg.com"],
+    # Wagtail's live preview frames admin pages.
+    "frame-ancestors": ["'self'"],
+}
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "browsing-topics": [],
+}
 
 # Accounts (django-allauth 65).
 SITE_ID = 1
