@@ -21,6 +21,10 @@ class CatalogueConfig(AppConfig):
 
         changes.connect()
 
+        from . import httpcache
+
+        httpcache.connect()
+
         post_migrate.connect(create_cache_tables, sender=self)
 
 

@@ -1,27 +1,70 @@
-"""A data version number, bumped whenever published project data changes.
+"""Version stamps: the data version (published project data) and the content version (any
+write at all), which derived outputs and caches key on.
 
-Derived outputs (statistics, HTTP validators) key their caches on it. It lives in the cache:
-shared between processes with Redis; with the local-memory cache, other processes see a change
-when their own entries expire (short timeouts are used for that reason).
+- `current()` / `bump()`: the catalogue's data version. Search structures, statistics and HTTP
+  validators are keyed on it; every "catalogue changed" step bumps it.
+- `content()` / `touch()`: bumped after any committed model write (a comment, an editorial
+  page, a setting): the shared page cache (`catalogue.httpcache`) keys on both, so whatever an
+  anonymous visitor can see shows at once after a change.
+
+They live in the default cache, shared by every process (web workers, the task cluster,
+harvest subprocesses): Redis, or the database cache. A change inside a transaction bumps again
+when it commits (`catalogue.changes` for the data version, `touch` here): a reader in another
+process may have cached what it read before the commit under the new version.
 """
 
 import time
 
 from django.core.cache import cache
+from django.db import connection, transaction
 
 KEY = "catalogue:data-version"
+CONTENT_KEY = "site:content-version"
+
+
+def _read(key: str) -> str:
+    store = cache
+    value = store.get(key)
+    if value is None:
+        value = str(time.time_ns())
+        store.add(key, value, None)
+        value = store.get(key, value)
+    return value
+
+
+def _write(key: str) -> str:
+    value = str(time.time_ns())
+    cache.set(key, value, None)
+    return value
 
 
 def current() -> str:
-    value = cache.get(KEY)
-    if value is None:
-        value = str(time.time_ns())
-        cache.add(KEY, value, None)
-        value = cache.get(KEY, value)
-    return value
+    return _read(KEY)
+
+
+def content() -> str:
+    return _read(CONTENT_KEY)
 
 
 def bump() -> str:
-    value = str(time.time_ns())
-    cache.set(KEY, value, None)
-    return value
+    """A new data version (and so a new content version)."""
+    _write(CONTENT_KEY)
+    return _write(KEY)
+
+
+def touch() -> None:
+    """A new content version, now and again when the transaction commits."""
+    _on_commit(_touch_committed)
+    _write(CONTENT_KEY)
+
+
+def _on_commit(callback) -> None:
+    """Register `callback` once per transaction (a rolled-back one forgets it)."""
+    if connection.in_atomic_block and not any(
+        entry[1] is callback for entry in connection.run_on_commit
+    ):
+        transaction.on_commit(callback)
+
+
+def _touch_committed() -> None:
+    _write(CONTENT_KEY)

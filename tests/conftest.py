@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import translation
 
 # Real-browser fixtures (Playwright + Debian chromium against live_server): see tests/browser.py.
@@ -20,6 +21,14 @@ def _default_language_after_each_test():
     """
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test's writes are rolled back without a new content version: pages rendered from
+    them must not outlive the test (catalogue/httpcache.py)."""
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -59,25 +59,36 @@ def check(request, scope: str, rate) -> int:
     return 0
 
 
+def limited_response(request, scope: str, setting: str):
+    """The 429 answer once a client IP passed the rate in `setting`, else None (and the
+    request is counted)."""
+    wait = check(request, scope, getattr(settings, setting, None))
+    if not wait:
+        return None
+    response = JsonResponse(
+        {"detail": "Trop de requêtes : réessayez dans quelques secondes.", "retry_after": wait},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def rate_limited(scope: str, setting: str = "API_RATE_LIMIT"):
-    """Answer 429 with Retry-After once a client IP passes the configured rate."""
+    """Answer 429 with Retry-After once a client IP passes the configured rate.
+
+    The view carries ``rate_limit`` so that the shared page cache counts its cached answers
+    too (decorators above it copy the attribute with ``functools.wraps``).
+    """
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            wait = check(request, scope, getattr(settings, setting, None))
-            if wait:
-                response = JsonResponse(
-                    {
-                        "detail": "Trop de requêtes : réessayez dans quelques secondes.",
-                        "retry_after": wait,
-                    },
-                    status=429,
-                )
-                response["Retry-After"] = str(wait)
-                return response
+            refused = limited_response(request, scope, setting)
+            if refused is not None:
+                return refused
             return view(request, *args, **kwargs)
 
+        wrapper.rate_limit = (scope, setting)
         return wrapper
 
     return decorator

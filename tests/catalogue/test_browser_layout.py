@@ -106,7 +106,7 @@ def test_menu_works_without_javascript(browser, live_server):
         context.close()
 
 
-def test_language_switcher_posts_to_set_language(page):
+def test_language_switcher_sets_the_language(page):
     page.goto(MISSING)
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()

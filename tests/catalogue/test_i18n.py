@@ -148,13 +148,13 @@ def test_an_unknown_cookie_value_falls_back_to_french(site_tree):
 
 def test_the_switcher_sets_the_cookie_and_returns_to_the_page(project):
     client = Client()
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/projets/?q=emploi"})
+    response = client.get("/langue/", {"language": "en", "next": "/projets/?q=emploi"})
     assert response.status_code == 302
     assert response["Location"] == "/projets/?q=emploi"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert_nav(client.get("/projets/").content.decode(), "en")
 
-    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    client.get("/langue/", {"language": "fr", "next": "/"})
     assert_nav(client.get("/").content.decode(), "fr")
 
 

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "carrefour.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag / Last-Modified -> 304 on every page and API answer (cached ones carry theirs).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     # Absolute links in e-mails sent while serving a request point at that request's host.
     "catalogue.site_url.CurrentRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: what anonymous visitors share, per content version (catalogue/httpcache.py).
+    "catalogue.httpcache.SharedPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "carrefour.urls"
@@ -191,12 +195,18 @@ STORAGES = {
 # allauth's log-in limits), the data version, statistics. Redis when REDIS_URL is set, else a
 # database table (created by `migrate`, see catalogue.apps). "memo" holds pure memoisation
 # (the search engine's per-version id sets and facet counts): Redis too when available, else
-# each process's own memory, where losing or duplicating an entry costs only time.
+# each process's own memory, where losing or duplicating an entry costs only time. "pages" is
+# the shared page cache of anonymous visitors (catalogue/httpcache.py), keyed on the versions
+# held in "default": Redis, or each process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_TABLE = "carrefour_cache"
 if REDIS_URL:
     _redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    CACHES = {"default": _redis_cache, "memo": {**_redis_cache, "KEY_PREFIX": "memo"}}
+    CACHES = {
+        "default": _redis_cache,
+        "memo": {**_redis_cache, "KEY_PREFIX": "memo"},
+        "pages": {**_redis_cache, "KEY_PREFIX": "pages"},
+    }
 else:
     CACHES = {
         "default": {
@@ -206,7 +216,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50000},
         },
         "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "2000"))},
+        },
     }
+# HTTP_CACHE=0 turns the shared page cache off (bench/load.py's uncached figures).
+HTTP_CACHE = env_bool("HTTP_CACHE", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # Background jobs: django-q2, ORM broker by default, Redis when REDIS_URL is set.
 Q_CLUSTER = {

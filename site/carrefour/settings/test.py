@@ -8,7 +8,7 @@ os.environ.setdefault(
 )
 
 from .base import *  # noqa: E402,F401,F403
-from .base import DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
+from .base import CACHES, DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -38,4 +38,5 @@ API_RATE_LIMIT = API_MAP_RATE_LIMIT = "100000/60"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
 }
