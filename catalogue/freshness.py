@@ -53,17 +53,22 @@ def bump() -> str:
 
 
 def touch() -> None:
-    """A new content version, now and again when the transaction commits."""
-    _on_commit(_touch_committed)
-    _write(CONTENT_KEY)
+    """A new content version, now and again when the transaction commits: once per
+    transaction (or savepoint) however many rows it writes, each bump being a cache write."""
+    if _on_commit(_touch_committed):
+        _write(CONTENT_KEY)
 
 
-def _on_commit(callback) -> None:
-    """Register `callback` once per transaction (a rolled-back one forgets it)."""
-    if connection.in_atomic_block and not any(
-        entry[1] is callback for entry in connection.run_on_commit
-    ):
-        transaction.on_commit(callback)
+def _on_commit(callback) -> bool:
+    """Register `callback` once per transaction or savepoint (a rolled-back one forgets it);
+    False when it already was."""
+    if not connection.in_atomic_block:
+        return True
+    savepoints = set(connection.savepoint_ids)
+    if any(e[1] is callback and e[0] == savepoints for e in connection.run_on_commit):
+        return False
+    transaction.on_commit(callback)
+    return True
 
 
 def _touch_committed() -> None:

@@ -5,6 +5,7 @@ or from members, and that a change shows at once."""
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client, override_settings
 
 from catalogue import services
@@ -30,7 +31,9 @@ def project(site_tree):
         insee_code="28015",
         codes=["EMP"],
     )
-    return services.upsert_project(record, source_key="ffe", partner=partner).page
+    page = services.upsert_project(record, source_key="ffe", partner=partner).page
+    Client().get("/")  # the first request creates the site settings' row (a write)
+    return page
 
 
 def hit(response) -> bool:
@@ -64,7 +67,8 @@ def test_anonymous_pages_are_shared_and_a_publish_shows_at_once(
 def test_a_comment_shows_at_once_on_a_cached_page(project, django_capture_on_commit_callbacks):
     assert not hit(Client().get(project.url))
     assert hit(Client().get(project.url))
-    with django_capture_on_commit_callbacks(execute=True):
+    # Its own transaction, committed (the test's outer one never is).
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         CommentFactory(page=project, body="Une idée à reprendre dans notre quartier.")
     response = Client().get(project.url)
     assert not hit(response)

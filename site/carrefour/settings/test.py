@@ -8,7 +8,7 @@ os.environ.setdefault(
 )
 
 from .base import *  # noqa: E402,F401,F403
-from .base import CACHES, DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
+from .base import DATABASES, Q_CLUSTER, STORAGES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
