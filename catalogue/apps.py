@@ -27,6 +27,18 @@ class CatalogueConfig(AppConfig):
 
         post_migrate.connect(create_cache_tables, sender=self)
 
+        # Every stored image is re-encoded, and Pillow refuses to decode image bombs anywhere.
+        from django.db.models.signals import pre_save
+        from PIL import Image
+        from wagtail.images import get_image_model
+
+        from .images import max_pixels, reencode_on_save
+
+        Image.MAX_IMAGE_PIXELS = max_pixels()
+        pre_save.connect(
+            reencode_on_save, sender=get_image_model(), dispatch_uid="catalogue-reencode-images"
+        )
+
 
 def create_cache_tables(using="default", **kwargs):
     """`migrate` creates the database cache's table (the shared cache without Redis, see

@@ -91,9 +91,16 @@ class Geocoder:
         if self._ban is None:
             from geopy.geocoders import BANFrance
 
+            from catalogue.netguard import check_url
+
+            domain = getattr(settings, "GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr")
+            scheme = getattr(settings, "GEOCODER_BAN_SCHEME", "https")
+            # The outgoing guard: a BAN domain naming an internal address is never queried.
+            check_url(f"{scheme}://{domain}/", unresolvable_ok=True)
             self._ban = BANFrance(
-                domain=getattr(settings, "GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr"),
-                scheme=getattr(settings, "GEOCODER_BAN_SCHEME", "https"),
+                domain=domain,
+                scheme=scheme,
+                adapter_factory=_guarded_adapter,
                 timeout=getattr(settings, "GEOCODER_BAN_TIMEOUT", 10),
                 user_agent=getattr(settings, "HARVEST_USER_AGENT", "CarrefourBot"),
             )
@@ -137,6 +144,22 @@ class Geocoder:
             },
         )
         return _answer(entry) if entry.found else None
+
+
+def _guarded_adapter(**kwargs):
+    """geopy's requests adapter, its session replaced by the guarded one (every redirect of
+    a BAN answer is checked too)."""
+    from geopy.adapters import RequestsAdapter
+
+    from catalogue.netguard import GuardedSession
+
+    adapter = RequestsAdapter(**kwargs)
+    session = GuardedSession()
+    session.trust_env = False
+    session.proxies = adapter.session.proxies
+    adapter.session.close()
+    adapter.session = session
+    return adapter
 
 
 def _answer(entry) -> dict:

@@ -43,6 +43,7 @@ ITEM_FAILURES = {
     diag.PARSE,
     diag.FORMAT,
     diag.ROBOTS,
+    diag.REFUSED,
     diag.CONSUMER,
 }
 MAX_ERRORS = 5000  # per run: beyond, only counted

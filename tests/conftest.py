@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import os
 import shutil
 
 import pytest
@@ -9,6 +10,10 @@ from django.utils import translation
 
 # Real-browser fixtures (Playwright + Debian chromium against live_server): see tests/browser.py.
 from tests.browser import axe, browser, page  # noqa: F401
+
+# Crawls run in subprocesses without Django (importers.crawl.cli): the outgoing guard reads its
+# loopback permission from the environment there (the mock partners serve 127.0.0.1).
+os.environ.setdefault("OUTGOING_ALLOW_LOOPBACK", "1")
 
 
 @pytest.fixture(autouse=True)

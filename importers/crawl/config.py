@@ -64,6 +64,18 @@ class SourceConfig:
     #: Name of a registered special spider class; empty means the generic one of the kind.
     spider: str = ""
     limits: Limits = field(default_factory=Limits)
+    #: Hosts whose pages may be crawled besides those of the source's own URLs (subdomains
+    #: included): the crawler follows no link elsewhere.
+    allowed_hosts: list[str] = field(default_factory=list)
+
+    def entry_urls(self) -> list[str]:
+        """The URLs the configuration starts from (their hosts are the source's own)."""
+        return []
+
+    def own_hosts(self) -> set[str]:
+        hosts = {(urlparse(u).hostname or "").lower() for u in self.entry_urls()}
+        hosts |= {h.strip().lower().rstrip(".") for h in self.allowed_hosts if h.strip()}
+        return {h for h in hosts if h}
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -82,6 +94,11 @@ class SourceConfig:
             messages.append("La concurrence doit être d'au moins 1 requête.")
         if lim.download_timeout <= 0:
             messages.append("Le délai d'attente doit être strictement positif.")
+        for host in self.allowed_hosts:
+            if not isinstance(host, str) or not re.fullmatch(r"[A-Za-z0-9.-]+", host.strip()):
+                messages.append(f"Hôte autorisé invalide : « {host} » (un nom, sans schéma).")
+            else:
+                messages += _url_problems([f"http://{host.strip()}/"], "Hôte autorisé")
         return messages
 
 
@@ -98,6 +115,9 @@ class HtmlConfig(SourceConfig):
     follow_selector: str = ""
     follow_selector_type: SelectorType = "xpath"
     fields: list[FieldSelector] = field(default_factory=list)
+
+    def entry_urls(self) -> list[str]:
+        return list(self.start_urls)
 
     def validate(self) -> list[str]:
         messages = super().validate()
@@ -152,6 +172,9 @@ class JsonConfig(SourceConfig):
     url_path: str = ""  # path to the item's own page URL, if the API gives one
     pagination: JsonPagination = field(default_factory=JsonPagination)
 
+    def entry_urls(self) -> list[str]:
+        return [self.url] if self.url else []
+
     def validate(self) -> list[str]:
         messages = super().validate()
         if not self.url:
@@ -179,6 +202,9 @@ class CsvConfig(SourceConfig):
     fields: dict[str, str | list[str]] = field(default_factory=dict)
     delimiter: str = ""  # empty: detected with csv.Sniffer
     encoding: str = ""  # empty: detected with charset-normalizer
+
+    def entry_urls(self) -> list[str]:
+        return [self.url] if self.url else []
 
     def validate(self) -> list[str]:
         messages = super().validate()
@@ -217,6 +243,9 @@ class SitemapConfig(SourceConfig):
     url_pattern: str = ""  # regular expression the page URLs must match
     fields: list[FieldSelector] = field(default_factory=list)
 
+    def entry_urls(self) -> list[str]:
+        return list(self.sitemap_urls)
+
     def validate(self) -> list[str]:
         messages = super().validate()
         if not self.sitemap_urls:
@@ -242,6 +271,9 @@ class RssConfig(SourceConfig):
     feed_urls: list[str] = field(default_factory=list)
     fields: list[FieldSelector] = field(default_factory=list)
     follow: bool = False  # fetch each entry's link to read ``detail`` fields
+
+    def entry_urls(self) -> list[str]:
+        return list(self.feed_urls)
 
     def validate(self) -> list[str]:
         messages = super().validate()
@@ -315,11 +347,20 @@ def is_absolute_xpath(expr: str) -> bool:
 
 
 def _url_problems(urls: list[str], label: str) -> list[str]:
+    """Malformed URLs, and those naming an internal address (directly, in any spelling, or
+    through a name resolving to one): the outgoing-request guard refuses them."""
+    from catalogue.netguard import RefusedAddress, check_url
+
     problems = []
     for url in urls:
         parsed = urlparse(url or "")
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             problems.append(f"{label} invalide : « {url} ».")
+            continue
+        try:
+            check_url(url, unresolvable_ok=True)
+        except RefusedAddress as error:
+            problems.append(f"{label} : {error}")
     return problems
 
 

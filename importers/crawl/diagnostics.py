@@ -20,6 +20,7 @@ DNS = "dns"
 CONNECTION = "connection"
 REDIRECT_LOOP = "redirect_loop"
 ROBOTS = "robots"
+REFUSED = "refused"  # the outgoing-request guard: internal address, or another site
 PARSE = "parse"
 SELECTOR = "selector"
 DUPLICATE = "duplicate"

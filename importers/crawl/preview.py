@@ -21,6 +21,8 @@ from protego import Protego
 from w3lib.encoding import html_to_unicode
 from w3lib.url import add_or_replace_parameter
 
+from catalogue.netguard import GuardedSession, RefusedAddress
+
 from . import diagnostics as diag
 from .config import CsvConfig, HtmlConfig, JsonConfig, RssConfig, SitemapConfig, SourceConfig
 from .csvsource import iter_csv_items
@@ -74,8 +76,9 @@ class _Fetcher:
         from .runner import user_agent
 
         self.limits = config.limits
+        self.hosts = config.own_hosts()
         self.timeout = timeout or min(config.limits.download_timeout, PREVIEW_TIMEOUT)
-        self.session = session or requests.Session()
+        self.session = session or GuardedSession()
         self.session.headers["User-Agent"] = self.user_agent = user_agent()
         self.session.headers["Accept-Language"] = "fr"
         self.session.max_redirects = config.limits.max_redirects
@@ -95,12 +98,19 @@ class _Fetcher:
         return rules is None or rules.can_fetch(url, self.user_agent)
 
     def get(self, url: str) -> tuple[requests.Response | None, CrawlError | None]:
+        from .guard import host_allowed
+
+        if self.hosts and not host_allowed(urlparse(url).hostname, self.hosts):
+            reason = "Lien vers un autre site que celui de la source : non suivi"
+            return None, CrawlError(diag.REFUSED, url, reason)
         if self.limits.obey_robots and not self.allowed(url):
             return None, CrawlError(diag.ROBOTS, url, "Page interdite aux robots par robots.txt")
         try:
             resp = self.session.get(url, timeout=self.timeout)
         except requests.Timeout as exc:
             return None, CrawlError(diag.TIMEOUT, url, f"Délai d'attente dépassé ({exc})")
+        except RefusedAddress as exc:
+            return None, CrawlError(diag.REFUSED, url, str(exc))
         except requests.TooManyRedirects:
             reason = "Trop de redirections (boucle de redirection)"
             return None, CrawlError(diag.REDIRECT_LOOP, url, reason)

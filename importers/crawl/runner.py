@@ -89,6 +89,8 @@ def build_settings(
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "FEED_EXPORT_ENCODING": "utf-8",
+        # Before robots.txt (100): no request, robots.txt included, reaches an internal address.
+        "DOWNLOADER_MIDDLEWARES": {"importers.crawl.guard.OutgoingGuardMiddleware": 50},
     }
     settings.update(overrides or {})
     return settings

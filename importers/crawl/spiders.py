@@ -58,6 +58,7 @@ from .extract import (
     select_link,
     select_nodes,
 )
+from .guard import OutgoingRefused
 
 _REGISTRY: dict[str, type[scrapy.Spider]] = {}
 
@@ -110,6 +111,8 @@ def describe_failure(failure) -> tuple[str, str, int | None]:
         return diag.TIMEOUT, f"Délai d'attente dépassé ({exc})", None
     if isinstance(exc, CannotResolveHostError | twisted_errors.DNSLookupError):
         return diag.DNS, f"Nom de domaine introuvable ({exc})", None
+    if isinstance(exc, OutgoingRefused):
+        return diag.REFUSED, str(exc), None
     if isinstance(exc, IgnoreRequest):
         message = str(exc)
         if "redirect" in message:

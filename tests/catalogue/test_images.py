@@ -1,9 +1,16 @@
 """Imported images are downloaded into the image library, never hot-linked."""
 
+import functools
+import io
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image as PILImage
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 
@@ -11,6 +18,23 @@ from catalogue import images, services
 from catalogue.records import ProjectRecord
 
 PNG = get_test_image_file().file.getvalue()
+HTML = b"<html><body><script>alert(document.domain)</script></body></html>"
+
+
+@functools.cache
+def bomb_png() -> bytes:
+    """A 14 KB PNG of 11,000 x 11,000 pixels (121 Mpx: 600 MB once decoded)."""
+    out = io.BytesIO()
+    PILImage.new("1", (11_000, 11_000)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@functools.cache
+def polyglot_gif() -> bytes:
+    """A valid GIF that is also an HTML page (browsers sniffing it would run the script)."""
+    out = io.BytesIO()
+    PILImage.new("P", (40, 30), 3).save(out, "GIF", comment=HTML)
+    return out.getvalue() + HTML
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -20,6 +44,8 @@ class Handler(BaseHTTPRequestHandler):
             "/not-an-image.png": (200, "image/png", b"<html>hello</html>"),
             "/missing.png": (404, "text/plain", b"not found"),
             "/huge.png": (200, "image/png", PNG + b"\0" * (images.MAX_IMAGE_BYTES + 1)),
+            "/bomb.png": (200, "image/png", bomb_png()),
+            "/polyglot.gif": (200, "image/gif", polyglot_gif()),
         }
         status, content_type, body = routes.get(self.path, (404, "text/plain", b""))
         self.send_response(status)
@@ -44,7 +70,9 @@ def image_server():
 @pytest.mark.django_db
 def test_image_is_downloaded_once_and_reused(image_server):
     first = images.fetch_image(f"{image_server}/logo.png", title="Logo")
-    assert first is not None and first.file.size == len(PNG)
+    assert first is not None and (first.width, first.height) == PILImage.open(io.BytesIO(PNG)).size
+    first.file.open()
+    assert first.file.read() != PNG  # re-encoded, not stored as received
     again = images.fetch_image(f"{image_server}/logo.png", title="Logo")
     assert again.pk == first.pk
     assert Image.objects.count() == 1
@@ -69,3 +97,67 @@ def test_project_image_comes_from_the_library_not_the_partner(site_tree, image_s
     page.refresh_from_db()
     assert page.image is not None
     assert image_server not in page.image.file.url
+
+
+def stored_bytes(image) -> bytes:
+    image.file.open()
+    try:
+        return image.file.read()
+    finally:
+        image.file.close()
+
+
+def assert_clean(image):
+    data = stored_bytes(image)
+    assert b"<script" not in data and b"<html" not in data and not data.startswith(b"GIF")
+    with PILImage.open(io.BytesIO(data)) as decoded:
+        assert decoded.format in ("JPEG", "PNG") and decoded.size == (image.width, image.height)
+    assert image.file_size == len(data)
+
+
+def test_bomb_is_refused_from_its_header_and_polyglot_re_encoded():
+    started = time.monotonic()
+    with pytest.raises(images.ImageRejected, match="trop grande"):
+        images.reencode(bomb_png(), "bomb.png")
+    assert time.monotonic() - started < 1.0  # never decoded
+    data, name = images.reencode(polyglot_gif(), "x.gif")
+    assert name == "x.jpg" and b"<script" not in data
+
+
+@pytest.mark.django_db
+def test_harvested_bomb_skipped_and_polyglot_re_encoded(image_server):
+    assert images.fetch_image(f"{image_server}/bomb.png") is None
+    assert_clean(images.fetch_image(f"{image_server}/polyglot.gif"))
+
+
+@pytest.mark.django_db
+def test_every_stored_image_is_re_encoded_whoever_uploads_it(client, site_tree):
+    """Holders' uploads and any code creating an image go through the model's pre_save;
+    the Wagtail admin's upload refuses the bomb and stores the polyglot re-encoded."""
+    from django.contrib.auth import get_user_model
+
+    from community.holder_forms import HolderEditForm
+
+    form = HolderEditForm(
+        data={}, files={"image": SimpleUploadedFile("b.png", bomb_png(), "image/png")}
+    )
+    assert not form.is_valid() and "image" in form.errors
+    direct = Image(title="porteur", file=SimpleUploadedFile("p.gif", polyglot_gif()))
+    direct.save()
+    assert_clean(direct)
+    # Pillow's own cap (set from IMAGE_MAX_PIXELS) refuses it as soon as its size is read.
+    with pytest.raises((ValidationError, PILImage.DecompressionBombError)):
+        Image(title="bombe", file=SimpleUploadedFile("b.png", bomb_png())).save()
+
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
+    client.force_login(admin)
+    url = reverse("wagtailimages:add")
+    response = client.post(
+        url, {"title": "bombe", "file": SimpleUploadedFile("b.png", bomb_png(), "image/png")}
+    )
+    assert response.status_code == 200 and not Image.objects.filter(title="bombe").exists()
+    response = client.post(
+        url, {"title": "gif", "file": SimpleUploadedFile("g.gif", polyglot_gif(), "image/gif")}
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert_clean(Image.objects.get(title="gif"))

@@ -255,6 +255,9 @@ BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
 WAGTAILADMIN_BASE_URL = BASE_URL or "http://127.0.0.1:8000"
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Pixels, read from the header before decoding: a small file can claim 121 Mpx (image bomb).
+# Wagtail's upload forms (admin and holders) refuse more; catalogue.images refuses it anywhere.
+IMAGE_MAX_PIXELS = WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_MODERATION_ENABLED = True
 # No third-party call from the admin: avatars are initials, never fetched from Gravatar.
@@ -438,6 +441,9 @@ HARVEST_USER_AGENT = os.environ.get(
     "HARVEST_USER_AGENT", "CarrefourBot/1.0 (+https://github.com/carrefour-innovations-sociales)"
 )
 GEOCODER_BAN_ENABLED = env_bool("GEOCODER_BAN_ENABLED")
+# Outgoing requests (crawls, images, geocoding) never reach internal addresses
+# (catalogue.netguard); loopback only when this is set (local mock partners, tests).
+OUTGOING_ALLOW_LOOPBACK = env_bool("OUTGOING_ALLOW_LOOPBACK")
 
 # Project holders' front-end edits: published at once, or submitted to the editors' moderation
 # workflow (default).

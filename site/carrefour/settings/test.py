@@ -30,6 +30,8 @@ else:
     # One test database per process: concurrent runs (developers, CI) never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_carrefour_{os.getpid()}"}
 WHITENOISE_AUTOREFRESH = True
+# Harvester tests crawl mock partners on 127.0.0.1; every other internal address stays refused.
+OUTGOING_ALLOW_LOOPBACK = True
 # Tests make many API calls from one address; test_api checks the limit with its own setting.
 API_RATE_LIMIT = API_MAP_RATE_LIMIT = "100000/60"
 # Each test process keeps its caches in memory, cleared by tests without database access; the
