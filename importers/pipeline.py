@@ -253,8 +253,10 @@ class Pipeline:
         if record.raw_tags and self.recoder.rules:
             codes, _unknown = self.recoder.recode(record.raw_tags, outcome.url)
             record.codes = codes
-        elif record.raw_tags:
-            self.recoder.recode(record.raw_tags, outcome.url)  # all unknown: listed for editors
+        elif record.raw_tags and not record.codes:
+            # All unknown: listed for editors. A record its normaliser already coded (La France
+            # s'engage's own code table) is not waiting for rules.
+            self.recoder.recode(record.raw_tags, outcome.url)
         self.geocoder.geocode(record)
         self.check_placement(outcome)
 
