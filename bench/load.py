@@ -50,7 +50,7 @@ for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
 local i = math.random(#paths)
 request = function()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
+  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip", ["X-Forwarded-Proto"] = "https"})
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -101,6 +101,7 @@ def build(database_url: str, size: int, rebuild: bool) -> None:
     if rebuild and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("createcachetable", verbosity=0)  # the shared cache, before anything reads it
     call_command("migrate", verbosity=0)
     from catalogue.maps import grid
     from catalogue.models import ProjectPage
@@ -197,7 +198,7 @@ class Server:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(self.url + "/robots.txt", timeout=2)
+                urllib.request.urlopen(request(self.url + "/robots.txt"), timeout=2)
                 return
             except urllib.error.HTTPError:  # answered: it is up
                 return
@@ -215,11 +216,16 @@ class Server:
             self.process.wait(30)
 
 
+def request(url: str) -> urllib.request.Request:
+    """As a TLS-terminating proxy passes it on (production redirects plain HTTP to HTTPS)."""
+    return urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+
+
 def warm(url: str, paths: list[str]) -> None:
     """One request per address (server caches, database pages) before the measure."""
     for path in paths:
         try:
-            urllib.request.urlopen(url + path, timeout=30).read()
+            urllib.request.urlopen(request(url + path), timeout=30).read()
         except OSError as error:
             print(f"  warm-up {path}: {error}")
 
@@ -292,6 +298,7 @@ def main():
         + (["--rebuild"] if args.rebuild else []),
         check=True,
     )
+    subprocess.run(["sh", "bin/assets.sh"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
