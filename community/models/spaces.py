@@ -72,16 +72,23 @@ class Space(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            base = slugify(self.name)[:120] or "espace"
-            slug, n = base, 1
-            while Space.objects.filter(slug=slug).exists():
-                n += 1
-                slug = f"{base}-{n}"
-            self.slug = slug
+            self.slug = self.new_slug()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("community:space", kwargs={"slug": self.slug})
+
+    def new_slug(self) -> str:
+        """A free address that reveals no other space: a private space's slug always ends with
+        a random suffix (so it never takes the plain name), and a taken name gets one too, not
+        "-2", which would tell how many spaces bear it."""
+        base = slugify(self.name)[:120] or "espace"
+        slug = base
+        if self.visibility == Space.Visibility.PRIVATE or Space.objects.filter(slug=slug).exists():
+            slug = f"{base}-{secrets.token_hex(3)}"
+            while Space.objects.filter(slug=slug).exists():
+                slug = f"{base}-{secrets.token_hex(3)}"
+        return slug
 
     @property
     def is_private(self):

@@ -51,6 +51,22 @@ def _visible_comment(request, pk):
     return comment
 
 
+def _reply_parent(request, target):
+    """The comment replied to: 404 unless the viewer sees it on this very target, so that a
+    reply cannot tell a private comment (403) from a missing one (404)."""
+    try:
+        parent = _visible_comment(request, int(request.POST["parent"]))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if isinstance(target, Discussion):
+        same_target = parent.discussion_id == target.pk
+    else:
+        same_target = parent.page_id == target.pk
+    if not same_target or not parent.is_visible:
+        raise Http404
+    return parent
+
+
 @login_required
 @require_POST
 def comment_post(request):
@@ -59,7 +75,7 @@ def comment_post(request):
         raise PermissionDenied
     parent = None
     if request.POST.get("parent"):
-        parent = get_object_or_404(Comment, pk=request.POST["parent"])
+        parent = _reply_parent(request, target)
     form = CommentForm(request.POST)
     status = 400
     if form.is_valid():

@@ -88,6 +88,8 @@ def build_settings(
         # Scrapy 2.19 otherwise opens a code-execution HTTP server and writes a job file
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
+        # Items hold contacts (e-mails, phone numbers): logs name them by URL and title only.
+        "LOG_FORMATTER": "importers.crawl.logformat.PrivateLogFormatter",
         "FEED_EXPORT_ENCODING": "utf-8",
         # Before robots.txt (100): no request, robots.txt included, reaches an internal address.
         "DOWNLOADER_MIDDLEWARES": {"importers.crawl.guard.OutgoingGuardMiddleware": 50},
