@@ -1254,4 +1254,9 @@ TRANSLATIONS = {
     "La page « %(title)s » a été approuvée dans le processus « %(workflow)s ».": "The page “%(title)s” has been approved in workflow “%(workflow)s”.",
     "Vous pouvez voir la page ici :": "You can view the page here:",
     "L'objet %(model_name)s « %(title)s » a été approuvé dans le processus « %(workflow)s ».": "The %(model_name)s “%(title)s” has been approved in workflow “%(workflow)s”.",
+    # The database-outage page (templates/503.html).
+    "Service momentanément indisponible": "Service temporarily unavailable",
+    "Le site ne peut pas joindre sa base de données pour le moment. Réessayez dans une minute.": (
+        "The site cannot reach its database at the moment. Try again in a minute."
+    ),
 }
