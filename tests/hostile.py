@@ -6,8 +6,9 @@ by parsing the output with an HTML parser (never by searching strings):
 - any ``on*`` attribute, anywhere;
 - any URL attribute (``href``, ``src``, ``action``…) whose scheme is ``javascript:``,
   ``vbscript:`` or ``data:`` (after the whitespace and control characters browsers ignore);
-- an executable or embedding element (script, style, iframe, svg, img, form…) whose
-  attributes or text carry the mark; a ``script`` without ``src`` that is not JSON data;
+- an executable or embedding element (script, style, iframe, svg, img, form…) whose text or
+  URL attributes carry the mark; an inline script carrying it (JSON data excepted); a meta
+  refresh to a javascript:/data: URL;
 - inside rich text (a fragment, or a page's ``.prose`` blocks): any element or attribute
   outside the sanitiser's allow-list.
 """
@@ -50,12 +51,13 @@ _URL_ATTRIBUTES = {
 _DANGEROUS = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg",
     "math", "img", "image", "video", "audio", "source", "track", "form", "input", "button",
-    "base", "meta", "link", "template", "textarea", "select", "marquee", "isindex",
+    "base", "link", "template", "marquee", "isindex",
 }  # fmt: skip
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
 _VOID = {"br", "img", "input", "meta", "link", "hr", "source", "track", "base", "embed", "wbr"}
 
+_ABRUPT_COMMENT = re.compile(r"<!--->|<!-->")
 RICH_TEXT_TAGS = {"p", "h3", "ul", "ol", "li", "b", "i", "a", "br"}
 # Blocks keep the key Wagtail's editor stores them with (catalogue.richtext): inert data.
 RICH_TEXT_ATTRIBUTES = {
@@ -87,13 +89,15 @@ class _Detector(HTMLParser):
             value = value or ""
             if name.startswith("on"):
                 self.findings.append(f"<{tag} {name}={value!r}>")
-            if name in _URL_ATTRIBUTES and bad_url(value if name != "content" else value[6:]):
+            if name in _URL_ATTRIBUTES and name != "content" and bad_url(value):
                 self.findings.append(f"<{tag} {name}={value!r}>")
-            if name == "content" and "url=" in value.lower() and bad_url(value.split("=", 1)[-1]):
+            refresh = tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh"
+            if refresh and name == "content" and bad_url(value.split("=", 1)[-1]):
                 self.findings.append(f"<{tag} {name}={value!r}>")
             if prose and name not in RICH_TEXT_ATTRIBUTES.get(tag, ()):
                 self.findings.append(f"rich text attribute <{tag} {name}>")
-        if tag in _DANGEROUS and any(MARK in (v or "") for _n, v in attrs):
+        loads = [v for n, v in attrs if n in _URL_ATTRIBUTES and n != "content"]
+        if tag in _DANGEROUS and any(MARK in (v or "") for v in loads):
             self.findings.append(f"<{tag} {attrs!r}>")
         if prose and tag not in RICH_TEXT_TAGS:
             self.findings.append(f"rich text element <{tag}>")
@@ -134,6 +138,7 @@ def active_markup(html: str, *, fragment: bool = False, prose_class: str = "pros
     `fragment=True`: `html` is rich text, held to the allow-list as a whole; otherwise a
     page, held to it inside its ``prose_class`` blocks."""
     detector = _Detector(fragment, prose_class)
-    detector.feed(html or "")
+    # html.parser is not an HTML5 tokenizer: "<!-->" and "<!--->" end a comment in browsers.
+    detector.feed(_ABRUPT_COMMENT.sub("<!---->", html or ""))
     detector.close()
     return detector.findings

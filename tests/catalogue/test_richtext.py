@@ -9,7 +9,7 @@ from catalogue.widgets import DescriptionEditor
 
 SAMPLES = [
     "<p>Un<br>deux</p><p>trois</p>",  # HTML5 <br>: Wagtail's parser failed on it (500)
-    "<p><strong>gras</strong> <em>penché</em> <a href=\"https://x.example/\" rel=\"nofollow\">lien</a></p>",
+    '<p><strong>gras</strong> <em>penché</em> <a href="https://x.example/" rel="nofollow">lien</a></p>',
     "<h3>Titre</h3><ul><li>un</li><li>deux</li></ul><ol><li>trois</li></ol>",
     "<p>l'apostrophe &amp; &lt;chevrons&gt;</p>",
     "<h2>Trop grand</h2><div>bloc<p>imbriqué</p></div>",

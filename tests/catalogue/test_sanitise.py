@@ -132,3 +132,16 @@ def test_write_path_sanitises_every_field_of_a_record(site_tree):
     assert page.distinctions.get().url == ""
     for value in (page.summary, page.structure_name, page.address, page.city):
         assert "\x01" not in value and "<script" not in value.lower()
+
+
+def test_the_detector_sees_every_raw_payload():
+    """The test's own instrument: each markup payload, unsanitised, is reported (the escaped
+    ones are text and are not), in a fragment and inside a page's prose block."""
+    escaped = {7, 8, 9}
+    for index, payload in enumerate(PAYLOADS):
+        found = active_markup(payload, fragment=True)
+        assert bool(found) is (index not in escaped), (index, payload, found)
+        page = f'<html><body><h1>x</h1><div class="prose">{payload}</div></body></html>'
+        assert bool(active_markup(page)) is (index not in escaped), (index, payload)
+    # What the old cleaner made of a double-escaped payload (decoding twice) is caught.
+    assert active_markup("<p><img src=x onerror=alert(1)></p>", fragment=True)

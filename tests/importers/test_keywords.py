@@ -77,8 +77,13 @@ def test_source_labels_keep_known_labels_whole_for_recoding():
     ]
     assert source_labels("Emploi, Formation\nnull; Jeunesse") == ["Emploi, Formation", "Jeunesse"]
     # ...and the generic harvest normaliser recodes from them while the page gets keywords.
-    item = {"url": "https://exemple.org/p/1", "fields": {"title": ["Un projet"],
-            "tags": ["Education, formation, langues", "Emploi, Formation; Culture"]}}
+    item = {
+        "url": "https://exemple.org/p/1",
+        "fields": {
+            "title": ["Un projet"],
+            "tags": ["Education, formation, langues", "Emploi, Formation; Culture"],
+        },
+    }
     record = GenericNormaliser().record(item)
     assert record.raw_tags == ["Education, formation, langues", "Emploi, Formation", "Culture"]
     assert record.tags == ["Education", "Formation", "Langues", "Emploi", "Culture"]
