@@ -204,6 +204,19 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             f"Sélecteurs sans résultat sur {len(pages) or len(selector_errors)} page(s) : "
             + "; ".join(f"{e.reason} ({e.url})" for e in selector_errors[:3])
         )
+    # The partner's server stopped answering (refused, timed out, name gone) part-way: the
+    # run is partial and the source is flagged, never a quiet "partial" (issue 10).
+    unreachable = [
+        e
+        for e in collector.errors
+        if e.kind in (diag.CONNECTION, diag.TIMEOUT, diag.DNS) and e.severity == "error"
+    ]
+    if unreachable:
+        reasons.append(
+            f"Le site du partenaire a cessé de répondre en cours de collecte : "
+            f"{len(unreachable)} page(s) non téléchargée(s) ({unreachable[0].url} : "
+            f"{unreachable[0].reason})."
+        )
     # A field missing from a handful of records says nothing; from a whole source it does.
     # Columns of a CSV read whole (no column mapping) may well be empty in every row.
     all_columns = result.config.kind == "csv" and not getattr(result.config, "fields", None)
@@ -255,6 +268,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "cache_hits": pipeline.geocoder.cache_hits,
         },
         "unknown_tags": len(pipeline.recoder.unknown),
+        "unreachable": len(unreachable),
         "placement": {
             "unplaced": pipeline.counts["unplaced"],
             "relocated": pipeline.counts["relocated"],

@@ -72,6 +72,9 @@ class Command(BaseCommand):
         self.report(run)
         if run.status == HarvestRun.Status.FAILED:
             sys.exit(1)
+        if (run.diagnostics or {}).get("unreachable"):
+            # The partner's server stopped mid-run: schedulers and operators must see it.
+            sys.exit(3)
 
     def report(self, run):
         self.stdout.write(
