@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +25,9 @@ class CatalogueConfig(AppConfig):
 
         httpcache.connect()
 
+        # Before the migrations too: data migrations save models, whose signals write the
+        # shared cache (page-cache versions) on a fresh database.
+        pre_migrate.connect(create_cache_tables, sender=self)
         post_migrate.connect(create_cache_tables, sender=self)
 
         # Every stored image is re-encoded, and Pillow refuses to decode image bombs anywhere.
