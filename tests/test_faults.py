@@ -1,12 +1,16 @@
 """Faults: the database gone mid-request answers a 503 page (no traceback, no database needed),
-other errors keep their 500."""
+other errors keep their 500; a full disk while writing the dumps keeps the previous files."""
+
+import errno
+import os
 
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
-from catalogue import services
+from catalogue import opendata, services
+from catalogue.records import ProjectRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +52,39 @@ def test_other_errors_keep_the_500_page(monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert "Une erreur est survenue" in response.content.decode()
+
+
+class _FullDisk:
+    """A text stream whose disk fills after `room` characters (OSError ENOSPC)."""
+
+    def __init__(self, stream, room):
+        self.stream, self.room = stream, room
+
+    def write(self, text):
+        self.room -= len(text)
+        if self.room < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.stream.write(text)
+
+    def close(self):
+        self.stream.close()
+
+
+def test_disk_full_while_writing_dumps_keeps_the_previous_files(tmp_path, monkeypatch):
+    services.ensure_site_tree()
+    for n in range(3):
+        record = ProjectRecord(
+            title=f"Projet {n}", source_id=str(n), source_url=f"https://p.example/{n}"
+        )
+        services.upsert_project(record, source_key="Essai")
+    written = opendata.write_dumps(tmp_path)
+    before = {fmt: path.read_bytes() for fmt, path in written.items()}
+    fdopen = os.fdopen
+    monkeypatch.setattr(
+        opendata.os, "fdopen", lambda *a, **kw: _FullDisk(fdopen(*a, **kw), room=200)
+    )
+    with pytest.raises(OSError) as raised:
+        opendata.write_dumps(tmp_path)
+    assert raised.value.errno == errno.ENOSPC
+    assert {fmt: path.read_bytes() for fmt, path in written.items()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(opendata.DUMP_NAMES.values())
