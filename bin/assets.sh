@@ -11,16 +11,29 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 1
 fi
 
-# npm writes node_modules/.package-lock.json on every install: when it is newer than the lock
-# file (and package.json), the tree is already in place.
-if [ -f package-lock.json ]; then
-    if [ ! -f node_modules/.package-lock.json ] \
-        || [ package-lock.json -nt node_modules/.package-lock.json ] \
-        || [ package.json -nt node_modules/.package-lock.json ]; then
+# The tree is in place when every package of the lock file is installed at its version (read
+# from the packages themselves: modification times say nothing once files are checked out again).
+lock_satisfied() {
+    [ -f package-lock.json ] && [ -d node_modules ] && node -e '
+        const lock = require("./package-lock.json");
+        for (const [path, info] of Object.entries(lock.packages || {})) {
+            if (!path || info.optional) continue;
+            let version;
+            try { version = require("./" + path + "/package.json").version; } catch (e) { process.exit(1); }
+            if (version !== info.version) process.exit(1);
+        }' 2>/dev/null
+}
+
+if ! lock_satisfied; then
+    if [ -L node_modules ]; then
+        # npm would replace the link (and empty the tree it points to): install there instead.
+        echo "assets: node_modules is a link to $(readlink node_modules): run npm ci where it points" >&2
+        exit 1
+    elif [ -f package-lock.json ]; then
         npm ci --no-audit --no-fund
+    else
+        npm install --no-audit --no-fund
     fi
-else
-    npm install --no-audit --no-fund
 fi
 
 VENDOR=static_src/vendor
@@ -58,5 +71,11 @@ if [ ! -f "$BASEMAP" ] || [ bin/basemap.mjs -nt "$BASEMAP" ]; then
     node bin/basemap.mjs "$VENDOR/basemap"
     copied=$((copied + 1))
 fi
+
+SQ=node_modules/squire-rte
+for f in squire.js squire.js.map; do
+    copy "$SQ/dist/$f" "$VENDOR/squire/$f"
+done
+copy "$SQ/LICENSE" "$VENDOR/squire/LICENSE"
 
 echo "assets: $VENDOR up to date ($copied file(s) copied)"

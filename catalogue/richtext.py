@@ -53,26 +53,49 @@ def is_empty(state: dict) -> bool:
     return all(not b.get("text", "").strip() and b.get("type") == "unstyled" for b in blocks)
 
 
-def editor_html(html: str, features: tuple[str, ...] = DESCRIPTION_FEATURES) -> str:
+def _state(html: str, converter) -> dict:
+    try:
+        return json.loads(converter.from_database_format(html))
+    except AssertionError:  # unbalanced tags: keep the words, as paragraphs
+        text = html_lib.unescape(strip_tags(html))
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+        html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        return json.loads(converter.from_database_format(html))
+
+
+def _keys_of(html: str, converter) -> dict[tuple[str, str], str]:
+    """(block type, text) → key of the blocks of `html` that carry one."""
+    if 'data-block-key="' not in (html or ""):
+        return {}
+    blocks = _state(_VOID.sub(lambda m: f"<{m.group(1).lower()}{m.group(2)}/>", html), converter)
+    return {(b["type"], b["text"]): b["key"] for b in blocks.get("blocks", [])}
+
+
+def editor_html(
+    html: str, features: tuple[str, ...] = DESCRIPTION_FEATURES, *, like: str = ""
+) -> str:
     """Sanitised HTML → the HTML Wagtail's editor stores for it ("" when there is no text).
 
     The input must already be sanitised (the editor keeps only its features but is not a
-    sanitiser). HTML the editor's parser refuses is kept as its text, never lost.
+    sanitiser). HTML the editor's parser refuses is kept as its text, never lost. Blocks
+    equal to a block of `like` (the text being replaced) keep its key, as in Wagtail's editor:
+    a form that lost the keys on the way (a sanitiser) still saves an unchanged text unchanged.
     """
     html = (html or "").strip()
     if not html:
         return ""
     converter = _converter(tuple(features))
     html = _VOID.sub(lambda m: f"<{m.group(1).lower()}{m.group(2)}/>", html)
-    try:
-        state = json.loads(converter.from_database_format(html))
-    except AssertionError:  # unbalanced tags: keep the words, as paragraphs
-        text = html_lib.unescape(strip_tags(html))
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-        html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-        state = json.loads(converter.from_database_format(html))
+    state = _state(html, converter)
     if is_empty(state):
         return ""
-    _stable_keys(state, set(_BLOCK_KEY.findall(html)))
+    kept = set(_BLOCK_KEY.findall(html))
+    previous = _keys_of(like, converter)
+    for block in state.get("blocks", []):
+        key = previous.get((block["type"], block["text"]))
+        if block.get("key") not in kept and key and key not in kept:
+            block["key"] = key
+            kept.add(key)
+    _stable_keys(state, kept)
     return converter.to_database_format(json.dumps(state))
 

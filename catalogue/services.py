@@ -657,7 +657,7 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
             continue
         value = "" if value is None else safe_value(name, value)
         if name == "description":
-            value = editor_html(value)
+            value = editor_html(value, like=draft.description)
         if getattr(draft, name) != value:
             setattr(draft, name, value)
             changed.append(name)

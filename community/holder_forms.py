@@ -1,5 +1,8 @@
 """Forms of claims, holders' page edits, project news, notification settings, saved searches."""
 
+import json
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
@@ -12,6 +15,19 @@ from catalogue.validators import http_url_validator, validate_postal_code
 from .models import NotificationSettings
 
 DESCRIPTION_MAX_LENGTH = 20_000
+BLOCK_KEY_ATTRIBUTE = re.compile(r' data-block-key="[^"]*"')
+# The rich-text editor's toolbar and prompts (static_src/js/richtext.js).
+EDITOR_STRINGS = {
+    "toolbar": _("Mise en forme de la description"),
+    "bold": _("Gras"),
+    "italic": _("Italique"),
+    "heading": _("Intertitre"),
+    "ul": _("Liste à puces"),
+    "ol": _("Liste numérotée"),
+    "link": _("Lien"),
+    "linkPrompt": _("Adresse du lien (https://…) :"),
+    "linkInvalid": _("Adresse refusée : elle doit commencer par https://, http:// ou mailto:."),
+}
 
 
 def sanitise_description(text: str) -> str:
@@ -51,9 +67,11 @@ class HolderEditForm(forms.Form):
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
+        # Shown unescaped by Django's field template: words only, never markup.
         help_text=_(
-            "Texte simple (paragraphes séparés par une ligne vide) ou HTML limité : "
-            "<p>, <strong>, <em>, listes, liens et intertitres <h3>."
+            "Paragraphes, gras, italique, listes, liens et intertitres. Sans JavaScript, le "
+            "champ montre la description en HTML ; vous pouvez aussi y écrire du texte simple, "
+            "une ligne vide séparant deux paragraphes."
         ),
     )
     image = WagtailImageField(
@@ -107,9 +125,18 @@ class HolderEditForm(forms.Form):
         "stage",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read by static_src/js/richtext.js, which turns the textarea into a rich-text editor.
+        self.fields["description"].widget.attrs["data-richtext"] = json.dumps(
+            {name: str(text) for name, text in EDITOR_STRINGS.items()}, ensure_ascii=False
+        )
+
     @classmethod
     def initial_for(cls, draft):
         initial = {name: getattr(draft, name) for name in cls.FIELDS if name != "codes"}
+        # The editor's storage keys are noise in the form; unchanged blocks get them back.
+        initial["description"] = BLOCK_KEY_ATTRIBUTE.sub("", draft.description or "")
         initial["codes"] = [code.code for code in draft.codes.all()]
         initial["stage"] = draft.stage or ""
         return initial

@@ -46,3 +46,11 @@ def test_empty_descriptions_store_nothing():
     widget = DescriptionEditor(features=list(DESCRIPTION_FEATURES))
     assert widget.value_from_datadict({"d": "null"}, {}, "d") == ""
     assert json.loads(widget.format_value(""))["blocks"]
+
+
+def test_blocks_unchanged_keep_the_keys_of_the_text_they_replace():
+    wagtail_keys = '<p data-block-key="aaaaa">un</p><p data-block-key="bbbbb">deux</p>'
+    # What a sanitiser gives back from that text (keys lost), plus a new paragraph.
+    edited = editor_html("<p>un</p><p>deux</p><p>trois</p>", like=wagtail_keys)
+    assert edited.startswith(wagtail_keys)
+    assert editor_html("<p>un</p><p>deux</p>", like=wagtail_keys) == wagtail_keys

@@ -444,3 +444,44 @@ def test_editors_decisions_reach_the_holder_not_admin_links(
     history = holders.revision_history(page)
     assert [row["status"] for row in history[:1]] == ["live"]
     assert "rejected" in [row["status"] for row in history]
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Première ligne\nseconde ligne\n\n- un\n- deux\n\nVoir https://exemple.org/",
+        '<p>Un<br>deux</p><ul><li>trois</li></ul><h3>Titre</h3>'
+        '<p><strong>gras</strong> <a href="https://exemple.org/">lien</a></p>',
+    ],
+)
+def test_holder_rich_text_opens_in_wagtail_and_saves_back_unchanged(ffe_project, holder, description):
+    """A holder's line break made Wagtail's edit view answer 500 ("Unmatched tags")."""
+    from django.test import Client
+
+    from community.holder_forms import sanitise_description
+    from tests.test_round_trip import differences, form_data, page_state
+
+    cleaned = sanitise_description(description)  # what the holder's form hands the service
+    services.apply_holder_edit(ffe_project, holder, {"description": cleaned}, publish=True)
+    stored = ProjectPage.objects.get(pk=ffe_project.pk).description
+    assert "<br/>" in stored or "<li" in stored
+    get_user_model().objects.create_superuser("redaction", "r@example.org", "x")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    response = client.get(f"/admin/pages/{ffe_project.pk}/edit/")
+    assert response.status_code == 200
+    before = page_state(ffe_project.pk)
+    data = form_data(response.content.decode(), form_id="page-edit-form")
+    data["action-publish"] = ["action-publish"]
+    assert client.post(f"/admin/pages/{ffe_project.pk}/edit/", data).status_code == 302
+    assert differences(before, page_state(ffe_project.pk)) == {}
+    # The holder's form, saved unchanged: no new revision.
+    latest = ProjectPage.objects.get(pk=ffe_project.pk).latest_revision_id
+    approve(holder, ffe_project)
+    client.force_login(holder)
+    url = reverse("community:holder_edit", args=[ffe_project.pk])
+    page = client.get(url).content.decode()
+    data = form_data(page, has_field="description")
+    assert "data-richtext" in page and "data-block-key" not in data["description"][0]
+    client.post(url, data)
+    assert ProjectPage.objects.get(pk=ffe_project.pk).latest_revision_id == latest
