@@ -42,6 +42,12 @@ class CatalogueConfig(AppConfig):
             reencode_on_save, sender=get_image_model(), dispatch_uid="catalogue-reencode-images"
         )
 
+        from django.db.backends.signals import connection_created
+
+        from .collation import register_sqlite_fold
+
+        connection_created.connect(register_sqlite_fold, dispatch_uid="carrefour_sqlite_fold")
+
 
 def create_cache_tables(using="default", **kwargs):
     """`migrate` creates the database cache's table (the shared cache without Redis, see

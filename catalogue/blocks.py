@@ -10,6 +10,8 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock as WagtailImageBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from .collation import sorted_french
+
 
 class CaptionedImageBlock(blocks.StructBlock):
     image = WagtailImageBlock(label=_("image"))
@@ -95,7 +97,7 @@ class DossierBlock(blocks.StructBlock):
 def _region_choices():
     from .geography import REGIONS
 
-    return sorted(((code, name) for code, name in REGIONS.items()), key=lambda c: c[1])
+    return sorted_french(REGIONS.items(), key=lambda c: c[1])
 
 
 def _department_choices():

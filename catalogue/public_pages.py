@@ -61,7 +61,7 @@ def _legal_notice() -> list:
     ]
 
 
-def _accessibility(site_url: str, status_label: str, today: str) -> list:
+def _accessibility(status_label: str, today: str) -> list:
     return [
         (
             "paragraph",
@@ -69,7 +69,7 @@ def _accessibility(site_url: str, status_label: str, today: str) -> list:
             "progiciels accessibles conformément à l'article 47 de la loi n° 2005-102 du "
             "11 février 2005.</p>"
             "<p>Cette déclaration d'accessibilité s'applique au site « Carrefour des innovations "
-            f"sociales » ({site_url}).</p>"
+            'sociales » (<a href="/">page d\'accueil</a>).</p>'
             "<h2>État de conformité</h2>"
             "<p>Le site « Carrefour des innovations sociales » est <strong>"
             f"{status_label}</strong> avec le référentiel général d'amélioration de "
@@ -223,7 +223,7 @@ def _body(field: str, site, status_label: str) -> list:
         return _legal_notice()
     if field == "accessibility_page":
         today = timezone.localdate().strftime("%d/%m/%Y")
-        return _accessibility(site.root_url, status_label, today)
+        return _accessibility(status_label, today)
     return _privacy()
 
 

@@ -98,4 +98,3 @@ def editor_html(
             kept.add(key)
     _stable_keys(state, kept)
     return converter.to_database_format(json.dumps(state))
-

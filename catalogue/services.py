@@ -160,6 +160,9 @@ def ensure_site_tree(hostname: str = "", port: int = 0) -> SiteTree:
             home.hero_cta_page = projects
             home.save_revision().publish()
         ensure_moderation_workflow(projects)
+    from .slugs import ascii_slugs
+
+    ascii_slugs()  # pages made before WAGTAIL_ALLOW_UNICODE_SLUGS=False (old URLs redirect)
     return SiteTree(home=home, projects=projects, partners=partners, news=news)
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.fields import WagtailImageField
 
+from catalogue.collation import Collated
 from catalogue.geography import communes_for_postal_code, normalise_postal_code
 from catalogue.models import NomenclatureCode, Stage
 from catalogue.sanitise import to_rich_text
@@ -96,7 +97,7 @@ class HolderEditForm(forms.Form):
     )
     codes = forms.ModelMultipleChoiceField(
         label=_("Thématiques"),
-        queryset=NomenclatureCode.objects.order_by("name"),
+        queryset=NomenclatureCode.objects.order_by(Collated("name"), "name"),
         to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,

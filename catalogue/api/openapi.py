@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy
 
+from ..collation import Collated
 from ..search.query import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
 
@@ -69,7 +70,7 @@ def facet_values() -> dict[str, list[dict]]:
         {"value": slug, "label": title}
         for slug, title in PartnerPage.objects.live()
         .public()
-        .order_by("title")
+        .order_by(Collated("title"), "title")
         .values_list("slug", "title")
     ]
     values["reference"] = [

@@ -7,6 +7,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from ..collation import Collated
 from ..validators import http_url_validator
 
 
@@ -24,7 +25,7 @@ class PartnerIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        partners = PartnerPage.objects.child_of(self).live().order_by("title")
+        partners = PartnerPage.objects.child_of(self).live().order_by(Collated("title"), "title")
         context["partners"] = partners.annotate(
             project_total=models.Count(
                 "project_sources__project",
@@ -98,6 +99,6 @@ class PartnerPage(Page):
             .distinct()
             .select_related("image")
             .prefetch_related("sources__partner", "codes")
-            .order_by("title")[:24]
+            .order_by(Collated("title"), "title")[:24]
         )
         return context

@@ -347,9 +347,18 @@ class ProjectPage(Page):
     @cached_property
     def taxonomy_groups(self):
         """The filter level (Domaines, Publics, Méthodes) that follows from the codes."""
+        from ..collation import french_key
         from .taxonomy import TaxonomyGroup
 
-        return list(TaxonomyGroup.objects.filter(codes__in=self.codes.all()).distinct())
+        groups = TaxonomyGroup.objects.filter(codes__in=self.codes.all()).distinct()
+        return sorted(groups, key=lambda g: (g.sort_order, french_key(g.name)))
+
+    @cached_property
+    def codes_in_order(self):
+        """The page's nomenclature codes in French order of their names."""
+        from ..collation import sorted_french
+
+        return sorted_french(self.codes.all(), key=lambda code: code.name)
 
     @cached_property
     def provenance(self):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import geography
+from ..collation import Collated, sorted_french
 from .query import FACETS, RADII_KM, SORTS, TAXONOMY_FACETS, SearchQuery
 
 PARTIAL_HEADER = "fetch"
@@ -217,7 +218,9 @@ def _family_options(family: str, selected: list[str]) -> list[dict]:
 
     return [
         {"value": g.slug, "label": g.name, "selected": g.slug in selected}
-        for g in TaxonomyGroup.objects.filter(family=family).order_by("sort_order", "name")
+        for g in TaxonomyGroup.objects.filter(family=family).order_by(
+            "sort_order", Collated("name"), "name"
+        )
     ]
 
 
@@ -240,7 +243,7 @@ def guide_page(page, request):
         selected_codes = query.filters.get("code", [])
         codes = [
             {"value": c.code, "label": c.name, "selected": c.code in selected_codes}
-            for c in NomenclatureCode.objects.order_by("name")
+            for c in NomenclatureCode.objects.order_by(Collated("name"), "name")
         ]
         carried.pop("domaine", None)
         carried.pop("code", None)
@@ -268,7 +271,7 @@ def guide_page(page, request):
             "fields": fields,
             "codes": codes,
             "hidden": hidden,
-            "regions": sorted(REGIONS.items(), key=lambda item: item[1]),
+            "regions": sorted_french(REGIONS.items(), key=lambda item: item[1]),
             "selected_regions": query.filters.get("region", []),
             "query": query,
             "radius_options": RADII_KM,

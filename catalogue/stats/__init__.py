@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import freshness
+from ..collation import french_key
 
 CACHE_SECONDS = 600
 OLD_YEAR = 1980
@@ -87,7 +88,7 @@ def _labels(facet: str, values) -> dict[str, str]:
 
 def _by_count(counts: dict, labels: dict) -> list[tuple[str, str, int]]:
     rows = [(value, labels.get(value, value), n) for value, n in counts.items()]
-    rows.sort(key=lambda r: (-r[2], r[1]))
+    rows.sort(key=lambda r: (-r[2], french_key(r[1])))
     return rows
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from catalogue.collation import Collated
 from catalogue.geography import autocomplete
 
 from .. import services
@@ -23,7 +24,9 @@ def account_home(request):
     user = request.user
     profile = services.ensure_profile(user)
     memberships = (
-        Membership.objects.filter(user=user).select_related("space").order_by("space__name")
+        Membership.objects.filter(user=user)
+        .select_related("space")
+        .order_by(Collated("space__name"), "space__name")
     )
     return render(
         request,
@@ -81,7 +84,7 @@ def profile_detail(request, slug):
         "community/profile_detail.html",
         {
             "profile": profile,
-            "spaces": spaces.order_by("name"),
+            "spaces": spaces.order_by(Collated("name"), "name"),
             "comments": sorted(
                 [*comments, *discussions_comments], key=lambda c: c.created_at, reverse=True
             )[:10],

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalogue.collation import Collated
 from catalogue.models import ProjectPage, TaxonomyGroup
 
 from .. import permissions, services
@@ -55,7 +56,7 @@ def space_list(request):
         Space.objects.visible_to(request.user)
         .annotate(member_count=Count("memberships", distinct=True))
         .prefetch_related("themes")
-        .order_by("-featured", "name")
+        .order_by("-featured", Collated("name"), "name")
     )
     query = request.GET.get("q", "").strip()[:100]
     if query:
@@ -119,7 +120,7 @@ def space_detail(request, slug):
         "members": space.memberships.select_related("user__profile").order_by("joined_at")[:48],
         "member_count": space.memberships.count(),
         "discussions": discussions[:30],
-        "projects": space.projects.live().specific().order_by("title")[:24],
+        "projects": space.projects.live().specific().order_by(Collated("title"), "title")[:24],
         "feed": feed_for_space(space, user),
         "themes": space.themes.all(),
     }
@@ -309,7 +310,7 @@ def space_projects(request, slug):
             ProjectPage.objects.live()
             .filter(Q(title__icontains=query) | Q(city__icontains=query))
             .exclude(pk__in=space.projects.values("pk"))
-            .order_by("title")[:20]
+            .order_by(Collated("title"), "title")[:20]
         )
     return render(
         request,
@@ -318,7 +319,7 @@ def space_projects(request, slug):
             "space": space,
             "query": query,
             "results": results,
-            "linked": space.projects.live().order_by("title"),
+            "linked": space.projects.live().order_by(Collated("title"), "title"),
         },
     )
 

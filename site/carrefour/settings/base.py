@@ -262,6 +262,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 WAGTAIL_MODERATION_ENABLED = True
 # No third-party call from the admin: avatars are initials, never fetched from Gravatar.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Page addresses without accents (catalogue.slugs re-slugs older pages, with redirects).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # Project descriptions: Draftail, storing "" when left empty (see catalogue/widgets.py).
 WAGTAILADMIN_RICH_TEXT_EDITORS = {
     "default": {"WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea"},
