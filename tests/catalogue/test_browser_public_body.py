@@ -15,6 +15,8 @@ pytestmark = [
 
 
 def test_legal_pages_facets_and_guide_breadcrumb(page, axe, live_server, settings):
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     settings.MAP_TILE_URL = ""  # offline: tiles would only log network errors
     tree = services.ensure_site_tree()
     services.ensure_public_body_pages(tree.home)
@@ -63,4 +65,4 @@ def test_legal_pages_facets_and_guide_breadcrumb(page, axe, live_server, setting
     crumbs = page.locator(".breadcrumbs li").all_inner_texts()
     assert [c.strip() for c in crumbs] == ["Accueil", "Projets", "Recherche guidée"]
     assert page.locator('.breadcrumbs [aria-current="page"]').inner_text() == "Recherche guidée"
-    assert page.errors == []
+    assert page.errors == [], missing
