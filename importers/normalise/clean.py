@@ -77,6 +77,8 @@ _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _BARE_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,24}(?:[/:?#].*)?$", re.IGNORECASE)
 # Junk repeated after the scheme: "http://http.www.//site.org", "http://http//site.org".
 _SCHEME_JUNK = re.compile(r"^(?:https?(?::|\.)?/*|/+)", re.IGNORECASE)
+# A colon some exports escape as "\\c": "http\\c//www.site.org".
+_ESCAPED_COLON = re.compile(r"^(https?)\\c(?=//)", re.IGNORECASE)
 _EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}$"
@@ -91,7 +93,7 @@ def clean_url(value: object) -> str:
     is a valid host, and rejects everything else (``mailto:`` — see `clean_email` —,
     ``javascript:``, ``ftp:``, hosts without a dot).
     """
-    text = clean_text(value)
+    text = _ESCAPED_COLON.sub(r"\1:", clean_text(value))
     if not text or re.search(r"\s", text):
         text = text.split()[0] if text else ""
     if not text or text.lower().startswith("mailto:"):

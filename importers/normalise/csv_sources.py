@@ -44,12 +44,21 @@ SUMMARY_LENGTH = 300
 
 
 def _summary(text: str, limit: int = SUMMARY_LENGTH) -> str:
-    """First paragraph of a description, cut at a word boundary."""
+    """First paragraph of a description, cut at the last whole sentence that fits, else at a
+    word boundary with an ellipsis (never mid-word); the description keeps the whole text."""
     first = " ".join(text.split("\n\n")[0].split())
     if len(first) <= limit:
         return first
+    head = first[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= limit]
+    if ends and ends[-1] >= limit // 3:
+        return head[: ends[-1]].rstrip()
     cut = first[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
     return cut + "…"
+
+
+# The end of a sentence: ".", "!", "?" or "…" before a space or the end of the text.
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 
 
 def _union(*lists: Iterable[str]) -> list[str]:

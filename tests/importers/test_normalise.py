@@ -86,6 +86,10 @@ def test_clean_multiline_keeps_paragraphs_and_lines():
         ("http://localhost/admin", ""),
         ("Lien internet:", ""),
         ("http://", ""),
+        # Escaped colon in some exports ("\\c" for ":"): repaired, not dropped.
+        ("http\\c//www.example.fr/page", "http://www.example.fr/page"),
+        ("HTTPS\\c//example.org", "https://example.org"),
+        ("javascript\\c//alert(1)", ""),
     ],
 )
 def test_clean_url(raw, url):
@@ -177,3 +181,24 @@ def test_guess_structure_kind():
     assert guess_structure_kind("Association Tandem") == "association"
     assert guess_structure_kind("Coopérative Le Champ Commun") == "ess"
     assert guess_structure_kind("DIAPASOM") == ""
+
+
+def test_summary_cuts_at_a_sentence_and_the_description_keeps_the_whole_text():
+    """A long first paragraph: the summary ends on a whole sentence; the description keeps
+    every paragraph and list item (as rich text too)."""
+    from catalogue.sanitise import text_to_rich_text
+    from importers.normalise.csv_sources import SUMMARY_LENGTH, _summary
+
+    first = "Le jardin partagé accueille les habitants du quartier. " * 4 + (
+        "Il propose des ateliers de compostage, de semis et de cuisine tous les samedis "
+        "matin avec les bénévoles de l'association et les écoles voisines du centre-ville."
+    )
+    description = first + "\n\nActivités :\n- compost\n- semis"
+    summary = _summary(description)
+    assert len(summary) <= SUMMARY_LENGTH
+    assert summary.endswith("du quartier.") and "…" not in summary
+    rich = text_to_rich_text(description)
+    assert "<li>compost</li>" in rich and "<li>semis</li>" in rich and rich.count("<p>") >= 2
+    # No sentence end in reach: a word boundary and an ellipsis, never a cut word.
+    words = _summary("mot " * 200)
+    assert words.endswith("mot…") and len(words) <= SUMMARY_LENGTH + 1
