@@ -298,17 +298,21 @@ CONFIG_CLASSES: dict[str, type[SourceConfig]] = {
 
 def config_from_dict(data: dict[str, Any]) -> SourceConfig:
     """Rebuild a configuration from ``to_dict()`` output; unknown keys are errors (typos)."""
+    if not isinstance(data, dict):
+        raise ConfigError("La configuration doit être un objet (clé : valeur).")
     data = dict(data)
     kind = data.pop("kind", None)
-    cls = CONFIG_CLASSES.get(kind)
+    cls = CONFIG_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ConfigError(f"Type de source inconnu « {kind} ».")
     return _build(cls, data)
 
 
 def _build(cls, data: dict[str, Any]):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cls.__name__} doit être un objet (clé : valeur), pas « {data!r} ».")
     known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(known))
+    unknown = sorted(str(key) for key in set(data) - set(known))
     if unknown:
         raise ConfigError(f"Clés inconnues pour {cls.__name__} : {', '.join(unknown)}.")
     kwargs = {}
