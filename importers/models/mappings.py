@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,23 @@ class TagMapping(models.Model):
 
         self.tag_key = tag_key(self.tag)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """The same keyword in another spelling (case, accents) is a form error, not a 500:
+        ``tag_key`` is not on the form, so its unique constraint is not checked there."""
+        from importers.recoding import tag_key
+
+        super().clean()
+        self.tag_key = tag_key(self.tag or "")
+        twins = TagMapping.objects.filter(source_label=self.source_label, tag_key=self.tag_key)
+        twin = twins.exclude(pk=self.pk).first()
+        if twin:
+            raise ValidationError(
+                {
+                    "tag": _("Une règle existe déjà pour ce mot-clé dans cette source : « %(tag)s ».")
+                    % {"tag": twin.tag}
+                }
+            )
 
     def codes_display(self) -> str:
         return ", ".join(sorted(c.code for c in self.codes.all()))

@@ -1268,4 +1268,7 @@ TRANSLATIONS = {
     "Le site ne peut pas joindre sa base de données pour le moment. Réessayez dans une minute.": (
         "The site cannot reach its database at the moment. Try again in a minute."
     ),
+    "Une règle existe déjà pour ce mot-clé dans cette source : « %(tag)s ».": (
+        "A rule already exists for this keyword in this source: “%(tag)s”."
+    ),
 }

@@ -197,3 +197,31 @@ def test_unknown_tags_listed_with_a_prefilled_mapping_form(admin_client):
     )
     assert 'value="Tiers-lieux"' in add.content.decode()
     assert TagMapping.objects.filter(source_label="ODAS - APRILES").count() >= 28
+
+
+def test_a_rule_for_a_keyword_already_ruled_in_another_spelling_is_a_form_error(admin_client):
+    """"Éducation" when "education" has a rule: the form says so (no IntegrityError, no 500)."""
+    existing = TagMapping.objects.create(source_label="Partenaire X", tag="education")
+    response = admin_client.post(
+        reverse("wagtailsnippets_importers_tagmapping:add"),
+        {"source_label": "Partenaire X", "tag": "ÉDUCATION"},
+    )
+    assert response.status_code == 200
+    assert "Une règle existe déjà pour ce mot-clé" in response.content.decode()
+    assert list(TagMapping.objects.filter(source_label="Partenaire X")) == [existing]
+    # Editing the existing rule itself stays possible; another source may have the same keyword.
+    edit = admin_client.post(
+        reverse("wagtailsnippets_importers_tagmapping:edit", args=[existing.pk]),
+        {"source_label": "Partenaire X", "tag": "Éducation"},
+    )
+    assert edit.status_code == 302
+    other = admin_client.post(
+        reverse("wagtailsnippets_importers_tagmapping:add"),
+        {"source_label": "Partenaire Y", "tag": "Éducation"},
+    )
+    assert other.status_code == 302
+    ours = TagMapping.objects.filter(source_label__startswith="Partenaire ")
+    assert sorted(ours.values_list("source_label", "tag", "tag_key")) == [
+        ("Partenaire X", "Éducation", "education"),
+        ("Partenaire Y", "Éducation", "education"),
+    ]
