@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from importers.normalise.clean import fold
@@ -111,7 +110,8 @@ class Recoder:
                 codes = self.rules.setdefault(key, [])
                 if code and code not in codes:
                     codes.append(code)
-        self.unknown: dict[str, list] = {}  # key -> [tag, occurrences, example url]
+        # key -> [tag, pages this run, example url, pages' URLs already counted]
+        self.unknown: dict[str, list] = {}
 
     def recode(self, tags: list[str], url: str = "") -> tuple[list[str], list[str]]:
         """(codes, unknown tags) for a record's raw tags."""
@@ -127,19 +127,24 @@ class Recoder:
                         codes.append(code)
             else:
                 unknown.append(tag)
-                entry = self.unknown.setdefault(key, [tag, 0, url])
-                entry[1] += 1
+                entry = self.unknown.setdefault(key, [tag, 0, url, set()])
+                if not url or url not in entry[3]:  # a page listed twice counts once
+                    entry[1] += 1
+                    entry[3].add(url)
         return codes, unknown
 
     def save_unknown(self) -> int:
-        """Count this run's unknown tags (one query per tag, a handful per run)."""
+        """Store how many pages carry each unknown tag in this run (one query per tag).
+
+        A count of pages, not a sum over runs: every run sees all the source's records, so
+        adding would count a page again at each run (82 for 41 pages after two runs)."""
         from importers.models import UnknownTag
 
         if self.source is None or not self.unknown:
             return 0
         now = timezone.now()
         with transaction.atomic():
-            for key, (tag, count, url) in self.unknown.items():
+            for key, (tag, count, url, _urls) in self.unknown.items():
                 row, created = UnknownTag.objects.get_or_create(
                     source=self.source,
                     tag_key=key,
@@ -153,6 +158,6 @@ class Recoder:
                 )
                 if not created:
                     UnknownTag.objects.filter(pk=row.pk).update(
-                        occurrences=F("occurrences") + count, last_seen=now
+                        occurrences=count, last_seen=now
                     )
         return len(self.unknown)

@@ -103,3 +103,22 @@ def test_every_real_record_has_keywords_a_form_gives_back(reader, path):
         # The joined labels are the source's raw tags of 168 of the 330 sample projects.
         assert set(used) == set(JOINED)
         assert sum(1 for r in records if set(r.raw_tags) & set(JOINED)) == 168
+
+
+@pytest.mark.django_db
+def test_unknown_keyword_counts_pages_not_runs():
+    """41 pages carrying an unmapped keyword, harvested twice (one page listed twice): 41."""
+    from importers.models import Source, UnknownTag
+    from importers.recoding import Recoder
+
+    source = Source.objects.create(
+        name="Partenaire inconnu", kind="csv", config={"url": "https://example.org/x.csv"}
+    )
+    for _run in range(2):
+        recoder = Recoder(source, label="Partenaire inconnu")
+        for n in range(41):
+            recoder.recode(["Ressourcerie", "Tiers-lieux"], f"https://example.org/p/{n}")
+        recoder.recode(["Ressourcerie"], "https://example.org/p/0")
+        assert recoder.save_unknown() == 2
+    counts = dict(UnknownTag.objects.filter(source=source).values_list("tag", "occurrences"))
+    assert counts == {"Ressourcerie": 41, "Tiers-lieux": 41}
