@@ -240,7 +240,7 @@ class Pipeline:
                 list_url=outcome.list_url,
                 position=outcome.position,
                 title=outcome.title,
-                reason=outcome.reason,
+                reason=_with_source_id(outcome),
             )
             self._advance(1)
             return
@@ -425,6 +425,13 @@ class Pipeline:
         if not self.dry_run:
             self.bulk.finish()
             self.recoder.save_unknown()
+
+
+def _with_source_id(outcome) -> str:
+    """The refusal's reason, naming the record's own id in its source when it has one."""
+    if not outcome.source_id:
+        return outcome.reason
+    return f"{outcome.reason} (identifiant dans la source : {outcome.source_id[:200]})"
 
 
 def bump(run: HarvestRun, **counts) -> None:

@@ -100,11 +100,16 @@ class Outcome:
     position: int | None = None
     reason: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # What the refused record said it was, so the run's report names it (not only its place).
+    source_id: str = ""
+    known_title: str = ""
 
     @property
     def title(self) -> str:
         if self.record is not None:
             return self.record.title
+        if self.known_title:
+            return self.known_title[:255]
         values = self.raw.get("fields", {})
         for name in ("titre du projet", "title", "titre", "Nom du projet"):
             if values.get(name):
@@ -113,6 +118,8 @@ class Outcome:
 
 
 def _outcome(item: dict, record: ProjectRecord | None, reason: str = "") -> Outcome:
+    source_id = record.source_id if record is not None else ""
+    known_title = record.title if record is not None else ""
     if record is not None and not reason:
         reason = validate(record)
         if reason:
@@ -124,6 +131,8 @@ def _outcome(item: dict, record: ProjectRecord | None, reason: str = "") -> Outc
         position=item.get("position"),
         reason=reason,
         raw=item,
+        source_id="" if source_id.startswith("titre:") else source_id,
+        known_title=known_title,
     )
 
 

@@ -202,3 +202,19 @@ def test_summary_cuts_at_a_sentence_and_the_description_keeps_the_whole_text():
     # No sentence end in reach: a word boundary and an ellipsis, never a cut word.
     words = _summary("mot " * 200)
     assert words.endswith("mot…") and len(words) <= SUMMARY_LENGTH + 1
+
+
+def test_a_refused_record_is_reported_with_its_source_id_and_title():
+    """Not only "list page 9, n° 34": the run's report names the refused record."""
+    from importers.normalise.items import GenericNormaliser
+    from importers.pipeline import _with_source_id
+
+    place = {"list_url": "https://partenaire.example.org/liste?page=9", "position": 34}
+    [no_title] = GenericNormaliser().feed({"fields": {"identifiant": ["A-17"]}, **place})
+    assert no_title.record is None and no_title.position == 34
+    assert _with_source_id(no_title) == (
+        "Fiche sans titre : aucune page créée. (identifiant dans la source : A-17)"
+    )
+    [no_id] = GenericNormaliser().feed({"fields": {"titre": ["Repair café du Blosne"]}, **place})
+    # Without an id of its own the title is the key: kept, so the record is not refused.
+    assert no_id.record is not None and no_id.title == "Repair café du Blosne"
