@@ -56,9 +56,15 @@ def _anonymous(request) -> bool:
     return "HTTP_AUTHORIZATION" not in request.META
 
 
+# Request headers the views vary on (the results page's live-update fragment, the API's
+# content negotiation): part of the key, or a fragment would be served as the full page.
+VARYING_HEADERS = ("X-Requested-With", "Accept")
+
+
 def cache_key(request) -> str:
     gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    address = f"{request.get_host()}{request.get_full_path()}"
+    varying = "|".join(request.headers.get(name, "") for name in VARYING_HEADERS)
+    address = f"{request.get_host()}{request.get_full_path()}|{varying}"
     digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     return f"page:{freshness.current()}:{freshness.content()}:{language}:{int(gzip)}:{digest}"

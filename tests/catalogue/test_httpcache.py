@@ -161,3 +161,15 @@ def test_the_language_switcher_stays_on_this_site(project):
     response = client.get("/langue/", {"language": "xx", "next": project.url})
     assert response["Location"] == project.url
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"  # unchanged
+
+
+def test_the_live_update_fragment_never_stands_for_the_page(project):
+    """The results page answers a fragment to its own live update (X-Requested-With): after
+    one, a visitor coming back to (or sharing) the address still gets the whole page."""
+    url = "/projets/?q=cravate"
+    fragment = Client().get(url, headers={"X-Requested-With": "fetch"})
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    assert hit(Client().get(url, headers={"X-Requested-With": "fetch"}))
+    full = Client().get(url)
+    assert not hit(full) and "<html" in full.content.decode()
+    assert "<html" in Client().get(url).content.decode()

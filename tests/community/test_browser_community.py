@@ -40,7 +40,7 @@ def test_sign_up_and_verify_by_the_emailed_link(page, axe, site_tree):
     page.get_by_label(PASSWORD_LABEL).fill("une-phrase-de-passe-42")
     page.get_by_label("Mot de passe (confirmation)").fill("une-phrase-de-passe-42")
     with page.expect_navigation():
-        page.get_by_role("button", name="Création de compte").click()
+        page.get_by_role("button", name="S’inscrire".replace("’", "'")).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre adresse e-mail"
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/comptes/confirm-email/\S+/", mail.outbox[0].body).group(0)
@@ -75,7 +75,7 @@ def test_signup_errors_get_focus(page):
     page.get_by_label(PASSWORD_LABEL).fill("une-phrase-de-passe-42")
     page.get_by_label("Mot de passe (confirmation)").fill("autre-chose-0000")
     with page.expect_navigation():
-        page.get_by_role("button", name="Création de compte").click()
+        page.get_by_role("button", name="S’inscrire".replace("’", "'")).click()
     focused = page.evaluate("() => document.activeElement.getAttribute('role')")
     assert focused == "alert"
     described = page.get_by_label("Mot de passe (confirmation)").get_attribute("aria-describedby")
