@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -60,11 +61,17 @@ def domain_index(request=None) -> dict[int, list[tuple[int, str, str]]]:
 
 
 def main_domain(project, index) -> tuple[str, str] | None:
-    """(slug, name) of the domain most of the project's codes belong to; ties: domain order."""
-    votes: dict[tuple[int, str, str], int] = {}
+    """(slug, name) of the domain the project's codes point to most; ties: domain order.
+
+    Each code gives one vote, shared among its domains: a code of one domain only (SPO: Santé
+    et sport) says more about a project than one filed under four (EMP), so broad domains such
+    as Inclusion do not win every card.
+    """
+    votes: dict[tuple[int, str, str], Fraction] = {}
     for code in project.codes.all():
-        for domain in index.get(code.pk, ()):
-            votes[domain] = votes.get(domain, 0) + 1
+        domains = index.get(code.pk, ())
+        for domain in domains:
+            votes[domain] = votes.get(domain, Fraction(0)) + Fraction(1, len(domains))
     if not votes:
         return None
     rank, slug, name = min(votes, key=lambda d: (-votes[d], d[0]))

@@ -72,6 +72,13 @@ def test_main_domain_is_the_one_most_codes_belong_to(site_tree):
     visual = presentation.project_visual(page)
     assert (visual.key, visual.name, visual.is_fallback) == ("habitat", "Habitat", False)
     assert visual.src == "/static/img/domains/habitat.svg"
+    # A code's vote is shared among its domains: JEU and SEN (Santé et sport only) outweigh EMP
+    # and INS, each filed under Inclusion, Travail and Développement économique.
+    mixed = services.upsert_project(
+        record(source_id="visuals-4", title="Sport", codes=["EMP", "INS", "JEU", "SEN"]),
+        source_key="t",
+    ).page
+    assert presentation.project_visual(mixed).name == "Santé et sport"
     bare = services.upsert_project(
         record(source_id="visuals-2", title="Sans thème", codes=[]), source_key="t"
     ).page
