@@ -15,8 +15,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def catalogue_site(live_server):
+def catalogue_site(live_server, settings):
     """Site tree bound to the live server, one partner and one "coup de cœur" real project."""
+    settings.MAP_TILE_URL = ""  # offline: the project page's map would only log tile errors
     host, port = live_server.url.removeprefix("http://").split(":")
     tree = services.ensure_site_tree(hostname=host, port=int(port))
     partner = services.upsert_partner(
