@@ -770,7 +770,6 @@ TRANSLATIONS = {
     'Les données détaillées sont téléchargeables librement depuis la page <a href="%(api_url)s">Données ouvertes</a>.': 'The detailed data can be downloaded freely from the <a href="%(api_url)s">Open data</a> page.',
     "Les %(limit)s premiers ; toutes les valeurs sont dans le tableau.": "The top %(limit)s; all values are in the table.",
     "carte": "map",
-    "Chaque disque est placé au chef-lieu du département ; sa surface est proportionnelle au nombre de projets. Outre-mer : encadrés en bas.": "Each disc sits on the département's main town; its area is proportional to the number of projects. Overseas: insets at the bottom.",
     "Chaque disque est placé au chef-lieu du département ; sa surface est proportionnelle au nombre de projets. Outre-mer : encadrés en bas. Contours des départements : Natural Earth.": "Each disc sits on the département's main town; its area is proportional to the number of projects. Overseas: insets at the bottom. Département outlines: Natural Earth.",
     "Domaine :": "Domain:",
     "Innovation sociale": "Social innovation",
