@@ -54,6 +54,7 @@ def editor_tab(browser, live_server):
 
 def test_claim_approve_edit_moderate_publish(page, editor_tab, axe, settings):
     settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = False
+    settings.MAP_TILE_URL = ""  # offline: the project page's map would only log tile errors
     from catalogue import services
 
     services.ensure_site_tree()
