@@ -239,21 +239,29 @@ class ProfileForm(forms.ModelForm):
         return process_avatar(upload) if upload else None
 
     def save(self, commit=True):
-        profile = super().save(commit=False)
+        """The profile with its commune and avatar; with ``commit=False`` nothing is written.
+
+        A new avatar is assigned, not stored: the file field writes it when the profile is
+        saved. The replaced file is deleted by ``save_m2m`` (called here, or by the caller after
+        saving the profile itself, as Django's ``commit=False`` contract asks).
+        """
+        profile = self.instance
         commune = self.cleaned_data.get("commune")
         profile.insee_code = commune.insee_code if commune else ""
         profile.territory_name = commune.name if commune else ""
-        old = profile.avatar.name if profile.avatar else ""
+        self._old_avatar = profile.avatar.name if profile.avatar else ""
         new_avatar = self.cleaned_data.get("avatar_upload")
         if new_avatar is not None:
-            profile.avatar.save(new_avatar.name, new_avatar, save=False)
+            profile.avatar = new_avatar
         elif self.cleaned_data.get("remove_avatar"):
             profile.avatar = ""
-        profile.save()
-        self.save_m2m()
+        return super().save(commit=commit)
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        profile, old = self.instance, self._old_avatar
         if old and (not profile.avatar or profile.avatar.name != old):
             profile.avatar.storage.delete(old)
-        return profile
 
 
 # --- spaces, discussions, comments ------------------------------------------------------------

@@ -167,15 +167,6 @@ def join_public_space(user, space):
     return _add_member(user, space)
 
 
-def request_to_join(user, space, message=""):
-    """Ask to join a space (private spaces: reached through a request link)."""
-    if not permissions.is_verified_member(user):
-        raise PermissionDenied
-    if permissions.is_space_member(user, space):
-        return None
-    return _file_join_request(user, space, message)
-
-
 def _file_join_request(user, space, message):
     existing = JoinRequest.objects.filter(
         space=space, user=user, status=JoinRequest.Status.PENDING

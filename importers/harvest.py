@@ -219,7 +219,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         )
     # A field missing from a handful of records says nothing; from a whole source it does.
     # Columns of a CSV read whole (no column mapping) may well be empty in every row.
-    all_columns = result.config.kind == "csv" and not getattr(result.config, "fields", None)
+    all_columns = result.config.kind == "csv" and not result.config.fields
     telling = [n for n in never if not ((cut_short or all_columns) and n.startswith("field:"))]
     if telling:
         reasons.append(
@@ -295,7 +295,7 @@ def _message(run: HarvestRun, errors: int) -> str:
     parts = [run.counts_line()]
     if errors:
         parts.append(f"{errors} erreur(s) ou avertissement(s)")
-    unplaced = (run.diagnostics.get("placement") or {}).get("unplaced")
+    unplaced = run.diagnostics["placement"]["unplaced"]
     if unplaced:
         parts.append(f"{unplaced} fiche(s) placée(s) dans aucune commune")
     if run.dry_run:

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -49,12 +48,6 @@ ITEM_FAILURES = {
 MAX_ERRORS = 5000  # per run: beyond, only counted
 #: Bump when a normaliser changes what it makes of the same item: every item is then redone.
 NORMALISER_VERSION = 1
-
-
-@dataclass
-class PreparedItem:
-    outcome: Outcome
-    unknown_tags: list[str]
 
 
 class Pipeline:

@@ -51,16 +51,3 @@ def remove_schedule(source) -> None:
     from django_q.models import Schedule
 
     Schedule.objects.filter(name=schedule_name(source)).delete()
-
-
-def sync_all() -> int:
-    from importers.models import Source
-
-    count = 0
-    for source in Source.objects.all():
-        try:
-            if sync_schedule(source) is not None:
-                count += 1
-        except Exception:  # a broken cron expression must not stop the others
-            logger.exception("Schedule of source %s not synchronised", source)
-    return count

@@ -82,9 +82,6 @@ class BBox:
         x1, y1 = cell_of(self.north, self.east, zoom)
         return x0, y0, x1, y1
 
-    def as_string(self) -> str:
-        return f"{self.west},{self.south},{self.east},{self.north}"
-
 
 BBox.WORLD = BBox(-180.0, -90.0, 180.0, 90.0)
 

@@ -89,7 +89,8 @@ class ProjectIndexPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("catalogue des projets")
 
-    # The search module is imported at call time (it imports page models: see DESIGN.md).
+    # The search module is imported at call time: it imports the page models, so a module-level
+    # import here would close the loop models -> search -> models.
     @path("")
     def search(self, request):
         from ..search.views import search_page

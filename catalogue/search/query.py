@@ -2,7 +2,9 @@
 
 `SearchQuery` is built from URL parameters (`from_params`) or a block's presets and turned back
 into parameters (`to_params`) with an exact round trip, so every search state lives in the URL.
-It imports no model: blocks and page models can import it freely (see DESIGN.md on the loop).
+It imports no model, so blocks and page models can import it freely: page models import
+blocks, blocks that render results need the search engine, and the engine imports page models;
+only this model-free query object may sit at the top of that chain.
 
 URL parameter names are a stable public contract (also used by ``/api/projects``):
 

@@ -75,10 +75,6 @@ def register_spider(name: str) -> Callable[[type[scrapy.Spider]], type[scrapy.Sp
     return decorator
 
 
-def registered_spiders() -> dict[str, type[scrapy.Spider]]:
-    return dict(_REGISTRY)
-
-
 def get_spider_class(config: SourceConfig) -> type[scrapy.Spider]:
     """The special spider named by the configuration, else the generic one of its kind."""
     name = config.spider or config.kind

@@ -7,8 +7,6 @@ configuration is caught when an editor saves it, not when a scheduled run silent
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -217,9 +215,6 @@ class Source(models.Model):
         problems = self.config_problems()
         if problems:
             raise ValidationError({"config": problems})
-
-    def config_json(self) -> str:
-        return json.dumps(self.config or {}, ensure_ascii=False, indent=2)
 
     # -- runs ---------------------------------------------------------------------------
     @property

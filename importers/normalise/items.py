@@ -15,9 +15,7 @@ returns what is left. Each outcome carries either a record or the reason it is i
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -84,10 +82,6 @@ IGNORED = {"siret"}
 def field_attribute(name: str) -> str | None:
     """The record attribute a source field feeds, or None when the name is not known."""
     return _BY_NAME.get(fold(name or ""))
-
-
-def unknown_fields(names: Iterable[str]) -> list[str]:
-    return [n for n in names if field_attribute(n) is None]
 
 
 @dataclass
@@ -420,11 +414,3 @@ NORMALISERS: dict[str, type[Normaliser]] = {
 
 def get_normaliser(name: str, source_name: str = "") -> Normaliser:
     return NORMALISERS.get(name or "generic", GenericNormaliser)(source_name)
-
-
-def normalise_all(items: Iterable[dict], name: str = "generic") -> list[Outcome]:
-    """Every outcome of a list of items (previews and tests)."""
-    normaliser = get_normaliser(name)
-    return (
-        list(itertools.chain.from_iterable(normaliser.feed(i) for i in items)) + normaliser.close()
-    )

@@ -2,6 +2,7 @@
 profile (avatar, territory, interests), public profile, account page."""
 
 import io
+import os
 import re
 
 import pytest
@@ -196,6 +197,33 @@ def test_profile_edit_with_territory_interests_and_avatar(client, settings, tmp_
     raw = open(profile.avatar.path, "rb").read()
     assert b"AppareilSecret" not in raw and b"GPS du domicile" not in raw
     assert "photo" not in profile.avatar.name
+
+
+def test_profile_form_replaces_avatar_and_honours_commit(settings, tmp_path):
+    from community.forms import ProfileForm
+
+    settings.MEDIA_ROOT = tmp_path
+    profile = UserFactory().profile
+    data = {"display_name": "Camille D.", "bio": "", "organisation": "", "commune": "35238"}
+    form = ProfileForm(data, {"avatar_upload": image_upload()}, instance=profile)
+    assert form.is_valid(), form.errors
+    form.save()
+    first = Profile.objects.get(pk=profile.pk).avatar.path
+    # commit=False writes nothing (neither the row nor the file) until the caller saves.
+    profile = Profile.objects.get(pk=profile.pk)
+    form = ProfileForm(
+        {**data, "commune": "69123"}, {"avatar_upload": image_upload()}, instance=profile
+    )
+    assert form.is_valid(), form.errors
+    unsaved = form.save(commit=False)
+    stored = Profile.objects.get(pk=profile.pk)
+    assert (stored.territory_name, stored.avatar.path) == ("Rennes", first)
+    assert sorted(p.name for p in (tmp_path / "avatars").iterdir()) == [first.rsplit("/", 1)[1]]
+    unsaved.save()
+    form.save_m2m()
+    stored = Profile.objects.get(pk=profile.pk)
+    assert stored.territory_name == "Lyon" and stored.avatar.path != first
+    assert os.path.exists(stored.avatar.path) and not os.path.exists(first)
 
 
 def test_commune_by_insee_code_and_unknown_commune(client):

@@ -15,7 +15,7 @@ from importers.crawl.config import CsvConfig, config_from_dict
 from importers.crawl.csvsource import read_csv_file
 from importers.crawl.diagnostics import Collector
 from importers.dedup import Match, TitleShape, _domain_match, site_identity
-from importers.normalise.items import normalise_all
+from importers.normalise.items import get_normaliser
 from importers.sample_sources import definitions, stored_config
 
 from .conftest import SHARED_DATA
@@ -68,7 +68,7 @@ def test_a_field_reads_several_columns_in_order():
         "Repenser sa consommation",
         "Œuvrer ensemble",
     ]
-    record = normalise_all([by_id["pingcarto1_"]])[0].record
+    record = get_normaliser("generic").feed(by_id["pingcarto1_"])[0].record
     assert (record.source_id, record.title) == ("pingcarto1_", "La Chapelle Coworking")
     assert record.raw_tags == ["Renouveler le travail"]
     # The postal code and commune come from the address as typed, the point from the file.
