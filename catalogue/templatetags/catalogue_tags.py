@@ -23,3 +23,13 @@ def project_text(page):
 def project_place(page):
     """`{% project_place page as place %}`: {lat, lng, zoom, label} for the small map, or None."""
     return presentation.project_place(page)
+
+
+@register.simple_tag(takes_context=True)
+def project_jsonld(context, page):
+    """`{% project_jsonld page %}`: the page's schema.org JSON-LD as a data block (escaped)."""
+    from .. import jsonld
+
+    request = context.get("request")
+    url = page.get_full_url(request) or ""
+    return jsonld.embed(jsonld.project_page(page, url))
