@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from ..collation import Collated
 from ..search.query import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
+from .converters import MAX_ROW_ID
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
 
 VERSION = "1.0.0"
@@ -232,6 +233,11 @@ def build(base_url: str = "") -> dict:
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    error_body = json_error["content"]
+
+    def not_found(text: str) -> dict:
+        return {"description": text, "content": error_body}
+
     facet_names = list(FACETS)
     return {
         "openapi": "3.1.0",
@@ -263,7 +269,7 @@ def build(base_url: str = "") -> dict:
                                 }
                             },
                         },
-                        "404": {"description": gettext("Page inexistante.")},
+                        "404": not_found(gettext("Page inexistante.")),
                         "429": json_error,
                     },
                 }
@@ -350,7 +356,7 @@ def build(base_url: str = "") -> dict:
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID},
                         }
                     ],
                     "responses": {
@@ -358,7 +364,13 @@ def build(base_url: str = "") -> dict:
                             "description": gettext("Le projet."),
                             "content": {"application/json": {}},
                         },
-                        "404": {"description": gettext("Projet inexistant ou non public.")},
+                        "404": not_found(
+                            gettext(
+                                "Projet inexistant ou non public (ou identifiant qui n'est pas "
+                                "un entier positif ; toute adresse inconnue sous /api/ répond "
+                                "404 en JSON)."
+                            )
+                        ),
                     },
                 }
             },

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
@@ -128,6 +129,11 @@ def projects_geojson(request):
 def projects_csv(request):
     bom = request.GET.get("bom", "") in ("1", "true", "oui")
     return _stream(request, "csv", "text/csv; charset=utf-8", "carrefour-projets.csv", bom=bom)
+
+
+def not_found(request):
+    """Every path under /api/ that names no endpoint: the API's own JSON 404."""
+    return _error(gettext("Adresse inexistante dans l'API."), 404)
 
 
 @require_safe

@@ -20,9 +20,10 @@ import hashlib
 import json
 
 from django.db.models import Count, Max, Min
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils.http import parse_etags
+from django.utils.translation import gettext
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
@@ -174,7 +175,7 @@ def point_detail(request, pk: int):
         .first()
     )
     if row is None:
-        raise Http404("Projet introuvable")
+        return compact_json(request, {"detail": gettext("Projet introuvable.")}, status=404)
     url = UrlBuilder().relative(row["url_path"])
     return compact_json(
         request,

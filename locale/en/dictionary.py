@@ -648,6 +648,13 @@ TRANSLATIONS = {
     "Détail d'un point de la carte (titre, structure, commune, lien)": "Details of a map point (title, organisation, municipality, link)",
     "Le projet.": "The project.",
     "Projet inexistant ou non public.": "No such project, or not public.",
+    "Projet inexistant ou non public (ou identifiant qui n'est pas un entier positif ; toute "
+    "adresse inconnue sous /api/ répond 404 en JSON).": (
+        "No such project, or not public (or an identifier that is not a positive integer; any "
+        "unknown address under /api/ answers 404 in JSON)."
+    ),
+    "Projet introuvable.": "No such project.",
+    "Adresse inexistante dans l'API.": "No such address in the API.",
     "Cette description": "This description",
     "Description OpenAPI 3.1.": "OpenAPI 3.1 description.",
     "Identifiant stable de la fiche sur Carrefour.": "Stable identifier of the record on Carrefour.",

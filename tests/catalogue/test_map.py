@@ -240,7 +240,31 @@ def test_point_detail_for_popups(client, catalogue_slice):
         "city": page.city,
         "url": page.url,
     }
-    assert client.get(reverse("api-map-point", args=[999999])).status_code == 404
+    missing = client.get(reverse("api-map-point", args=[999999]))
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Projet introuvable."}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/map/points/-718",
+        "/api/map/points/abc",
+        "/api/map/points/99999999999999999999999",
+        "/api/map/points/1/",
+        "/api/map/",
+        "/api/projects/",
+        "/api/openapi.json/",
+        "/api/communes/",
+        "/api/nothing/here",
+    ],
+)
+def test_unknown_api_paths_answer_json_404_not_a_redirect(client, catalogue_slice, path):
+    """Found by schemathesis: APPEND_SLASH redirected /api/map/points/-718 to Wagtail's pages."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
 
 
 def test_compact_gzip_etag_and_cache_headers(client, catalogue_slice, always_cluster):
