@@ -90,7 +90,8 @@ def build(database_url: str, size: int, rebuild: bool) -> None:
     """Create the database once (see the module docstring); a no-op when it is there."""
     os.environ.update(environment(database_url, True))
     os.environ["DJANGO_SETTINGS_MODULE"] = "carrefour.settings.production"
-    os.environ.setdefault("SHARED_DATA_DIR", "/work/shared/data")
+    # the settings' default, ../shared/data beside the repository; SHARED_DATA_DIR overrides it
+    os.environ.setdefault("SHARED_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     bench_search = load_search_bench()
     import django
 

@@ -85,6 +85,9 @@ def _sqlite_add_new(index, pages: list[ProjectPage], lengths: TitleLengths) -> N
         texts.append((str(page.pk), " ".join(title), " ".join(body), " ".join(autocomplete)))
     lengths.load(index.entries)
     average = lengths.add([len(title) for _id, title, _body, _auto in texts])
+    from .search import admin_backend
+
+    admin_backend.added_titles(title for _id, title, _body, _auto in texts)
     insert_rows(
         entry_model,
         [
@@ -179,10 +182,10 @@ def index_new_pages(pages: list[ProjectPage], lengths: TitleLengths | None = Non
     sqlite_index, postgres_index = _sqlite_index_class(), _postgres_index_class()
     for backend in get_search_backends(with_auto_update=True):
         index = backend.get_index_for_model(ProjectPage)  # a new instance per call
-        if sqlite_index is not None and type(index) is sqlite_index:
+        if sqlite_index is not None and isinstance(index, sqlite_index):
             _sqlite_add_new(index, pages, lengths or TitleLengths())
             continue
-        if postgres_index is not None and type(index) is postgres_index:
+        if postgres_index is not None and isinstance(index, postgres_index):
             _postgres_add_new(index, pages)  # norms: `refresh_search_norms`
             continue
         index.add_items(ProjectPage, pages)  # OpenSearch / Elasticsearch
@@ -240,5 +243,5 @@ def refresh_search_norms() -> None:
         return
     for backend in get_search_backends(with_auto_update=True):
         index = backend.get_index_for_model(ProjectPage)
-        if type(index) is postgres_index:
+        if isinstance(index, postgres_index):
             index._refresh_title_norms()

@@ -79,6 +79,9 @@ def ensure_schema(sender, using="default", **kwargs):
 
 
 def connect():
+    from . import admin_backend
+
+    admin_backend.connect()
     uid = "catalogue-search-"
     page_published.connect(_page_changed, sender=ProjectPage, dispatch_uid=uid + "published")
     page_unpublished.connect(_page_changed, sender=ProjectPage, dispatch_uid=uid + "unpublished")

@@ -286,9 +286,10 @@ if SEARCH_URL:
     }
 else:
     # On PostgreSQL the admin's search stems French (the built-in "french" configuration);
-    # SQLite's FTS5 backend has no stemming and ignores the setting.
+    # SQLite's FTS5 backend has no stemming and ignores the setting. Wagtail's database backend,
+    # with title norms updated per written entry (catalogue/search/admin_backend.py).
     WAGTAILSEARCH_BACKENDS = {
-        "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "french"}
+        "default": {"BACKEND": "catalogue.search.admin_backend", "SEARCH_CONFIG": "french"}
     }
 
 # Wagtail 8 runs index upkeep through django-tasks; inline by default.
