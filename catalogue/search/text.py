@@ -84,83 +84,68 @@ def _norm(w: str) -> str:
     return w
 
 
-@lru_cache(maxsize=200_000)
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Light French stem of one folded word (see the module docstring). Memoised: indexing
-    stems every word of every page, and a language has far fewer distinct words."""
-    w = word
-    if w.isdigit():
-        return w
+#: The suffix rules of `stem`, tried in this order: (suffix, the word's length beyond which
+#: the rule applies, letters cut, letters added, whether the stem is final, and an optional
+#: follow-up rule of the same shape applied right after). A rule that is not final changes the
+#: word and lets the next rules look at it ("-trice" becomes "-teur", then "-teur" applies).
+_RULES: tuple[tuple[str, int, int, str, bool, tuple | None], ...] = (
+    ("issement", 9, 7, "r", True, None),
+    ("issant", 8, 5, "r", True, None),
+    ("ement", 6, 4, "", True, ("ive", 3, 2, "f")),
+    ("ficatrice", 11, 7, "er", True, None),
+    ("ficateur", 10, 6, "er", True, None),
+    ("catrice", 9, 7, "quer", True, None),
+    ("cateur", 8, 6, "quer", True, None),
+    ("atrice", 8, 6, "er", True, None),
+    ("ateur", 7, 5, "er", True, None),
+    ("trice", 6, 5, "teur", False, None),
+    ("ieme", 5, 4, "", True, None),
+    ("teuse", 7, 3, "r", True, None),
+    ("teur", 6, 2, "r", True, None),
+    ("euse", 5, 2, "", True, None),
+    ("ere", 8, 1, "", True, None),
+    ("ive", 7, 2, "f", True, None),
+    ("folle", 4, 3, "u", True, None),
+    ("molle", 4, 3, "u", True, None),
+    ("nnelle", 9, 5, "", True, None),
+    ("nnel", 9, 3, "", True, None),
+    ("ete", 4, 1, "", False, None),
+    ("ique", 8, 4, "", False, None),
+    ("esse", 8, 3, "", True, None),
+    ("inage", 7, 3, "", True, None),
+    ("isation", 9, 7, "", True, ("ual", 5, 2, "el")),
+    ("isateur", 9, 7, "", True, None),
+    ("ation", 8, 5, "", True, None),
+    ("ition", 8, 5, "", True, None),
+)
+
+
+def _singular(w: str) -> str:
+    """Drop the plural mark: "chevaux" -> "cheval", "jeux" -> "jeu", "lieux" -> "lieu"."""
     if len(w) > 5 and w.endswith("x"):
-        if w[-3:-1] == "au" and w[-4] != "e":
-            w = w[:-2] + "l"  # chevaux -> cheval
-        else:
-            w = w[:-1]
+        w = w[:-2] + "l" if w[-3:-1] == "au" and w[-4] != "e" else w[:-1]
     if len(w) > 3 and w.endswith("x"):
         w = w[:-1]
     if len(w) > 3 and w.endswith("s"):
         w = w[:-1]
-    if _ends(w, "issement", 9):
-        return _norm(w[:-7] + "r")
-    if _ends(w, "issant", 8):
-        return _norm(w[:-5] + "r")
-    if _ends(w, "ement", 6):
-        w = w[:-4]
-        if len(w) > 3 and w.endswith("ive"):
-            w = w[:-2] + "f"
-        return _norm(w)
-    if _ends(w, "ficatrice", 11):
-        return _norm(w[:-7] + "er")
-    if _ends(w, "ficateur", 10):
-        return _norm(w[:-6] + "er")
-    if _ends(w, "catrice", 9):
-        return _norm(w[:-7] + "quer")
-    if _ends(w, "cateur", 8):
-        return _norm(w[:-6] + "quer")
-    if _ends(w, "atrice", 8):
-        return _norm(w[:-6] + "er")
-    if _ends(w, "ateur", 7):
-        return _norm(w[:-5] + "er")
-    if _ends(w, "trice", 6):
-        w = w[:-5] + "teur"
-    if _ends(w, "ieme", 5):
-        return _norm(w[:-4])
-    if _ends(w, "teuse", 7):
-        return _norm(w[:-3] + "r")
-    if _ends(w, "teur", 6):
-        return _norm(w[:-2] + "r")
-    if _ends(w, "euse", 5):
-        return _norm(w[:-2])
-    if _ends(w, "ere", 8):
-        return _norm(w[:-1])
-    if _ends(w, "ive", 7):
-        return _norm(w[:-2] + "f")
-    if len(w) > 4 and (w.endswith("folle") or w.endswith("molle")):
-        return _norm(w[:-3] + "u")
-    if _ends(w, "nnelle", 9):
-        return _norm(w[:-5])
-    if _ends(w, "nnel", 9):
-        return _norm(w[:-3])
-    if _ends(w, "ete", 4):
-        w = w[:-1]
-    if _ends(w, "ique", 8):
-        w = w[:-4]
-    if _ends(w, "esse", 8):
-        return _norm(w[:-3])
-    if _ends(w, "inage", 7):
-        return _norm(w[:-3])
-    if _ends(w, "isation", 9):
-        w = w[:-7]
-        if len(w) > 5 and w.endswith("ual"):
-            w = w[:-2] + "el"
-        return _norm(w)
-    if _ends(w, "isateur", 9):
-        return _norm(w[:-7])
-    if _ends(w, "ation", 8):
-        return _norm(w[:-5])
-    if _ends(w, "ition", 8):
-        return _norm(w[:-5])
+    return w
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Light French stem of one folded word (see the module docstring). Memoised: indexing
+    stems every word of every page, and a language has far fewer distinct words."""
+    if word.isdigit():
+        return word
+    w = _singular(word)
+    for suffix, min_len, cut, add, final, then in _RULES:
+        if not _ends(w, suffix, min_len):
+            continue
+        w = w[:-cut] + add
+        if then is not None and _ends(w, then[0], then[1]):
+            w = w[: -then[2]] + then[3]
+        if final:
+            break
     return _norm(w)
 
 

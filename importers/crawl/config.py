@@ -379,7 +379,7 @@ class Conversion(NamedTuple):
 _ATTR_RE = re.compile(r"/@[\w*:\-\[\]\"'()= ]+$|::attr\(")
 
 
-def from_openscraper(
+def from_openscraper(  # noqa: C901 - issue 12, helper sources
     spider: dict[str, Any], datamodel: list[dict[str, Any]], *, strict: bool = False
 ) -> Conversion:
     """Turn one entry of ``openscraper-spiders.json`` into an ``HtmlConfig``.

@@ -302,7 +302,7 @@ class ConfiguredSpider(scrapy.Spider):
             if self.pages_left():
                 yield self.list_request(url)
 
-    def parse_list(self, response: Response):
+    def parse_list(self, response: Response):  # noqa: C901 - issue 12, helper sources
         if not self.text_or_error(response, "list"):
             return
         cfg: HtmlConfig = self.config

@@ -229,7 +229,7 @@ def _compile_vocabulary(
     return labels, sorted({len(k) for k in labels}, reverse=True)
 
 
-def split_tags(
+def split_tags(  # noqa: C901 - issue 12, helper sources
     value: object, vocabulary: Iterable[str] | None = None, keep_unknown: bool = False
 ) -> list[str]:
     """Tags of a multi-valued field, de-duplicated, in order of appearance.
