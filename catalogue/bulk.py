@@ -1,8 +1,9 @@
 """Bulk upsert of project pages: the fast path for harvests of thousands of records.
 
 `upsert_projects_bulk` (exposed as `catalogue.services.upsert_projects_bulk`) follows the
-same rules as `services.upsert_project` (update key, content hash, curated fields, provenance)
-and makes pages indistinguishable from pages made one by one:
+same rules as the one-record path, `catalogue.upsert.upsert_project` (update key, content hash,
+curated fields, provenance, through the same `page_values`, `provenance` and `site_tree`), and
+makes pages indistinguishable from pages made one by one:
 
 - new records, in one transaction per batch: ids reserved up front (`catalogue.rows`), codes,
   tags, distinctions and provenance, one first revision per page, then the `Page` and
@@ -11,7 +12,7 @@ and makes pages indistinguishable from pages made one by one:
   history), Wagtail's search index, the reference index and the catalogue's own search index
   (`catalogue.bulk_index`); every table gets one prepared statement per batch;
 - unchanged records (same content hash, page live, still listed): one UPDATE per batch;
-- changed, restored or otherwise unusual records: `services.upsert_project`, one by one (the
+- changed, restored or otherwise unusual records: `upsert_project`, one by one (the
   normal path, with a new revision, curated fields kept, drafts respected).
 
 A batch that fails as a whole is retried record by record through `upsert_project`, so one
@@ -29,12 +30,12 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry, Revision
 
-from . import changes, services
+from . import changes
 from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
 from .keywords import keyword_names
 from .maps.grid import add_new_points
@@ -46,8 +47,12 @@ from .models import (
     ProjectSource,
     ProjectTag,
 )
+from .page_values import ServiceError, apply_values, record_values
+from .provenance import add_source, find_existing, find_project, record_key
 from .records import ProjectRecord
 from .rows import insert_rows, reserve_ids
+from .site_tree import get_project_index
+from .upsert import upsert_project
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +93,6 @@ class BulkOutcome:
 
 
 @dataclass
-class _Existing:
-    source_pk: int
-    page_id: int
-    content_hash: str
-    still_listed: bool
-    live: bool
-
-
-@dataclass
 class BulkStream:
     """What a stream's batches learn for the next ones: the search index's title statistics
     and, per slug base, where numbered slugs were last free."""
@@ -126,58 +122,6 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def record_key(record: ProjectRecord) -> tuple[str, str]:
-    """The update key of a record within its source: its id, else its page URL."""
-    if record.source_id:
-        return ("id", record.source_id)
-    return ("url", record.source_url)
-
-
-def find_existing(
-    source_key: str, records: list[ProjectRecord]
-) -> dict[tuple[str, str], _Existing]:
-    """Provenance rows of these records under `source_key`, in one or two queries."""
-    ids = {r.source_id for r in records if r.source_id}
-    urls = {r.source_url for r in records if r.source_url}
-    found: dict[tuple[str, str], _Existing] = {}
-    if not ids and not urls:
-        return found
-    condition = Q()
-    if ids:
-        condition |= Q(source_id__in=ids)
-    if urls:
-        condition |= Q(source_url__in=urls)
-    rows = ProjectSource.objects.filter(condition, source_key=source_key).values_list(
-        "pk",
-        "project_id",
-        "source_id",
-        "source_url",
-        "content_hash",
-        "still_listed",
-        "project__live",
-    )
-    by_url: dict[str, _Existing] = {}
-    without_id: dict[str, _Existing] = {}
-    for pk, page_id, source_id, source_url, content_hash, listed, live in rows:
-        existing = _Existing(pk, page_id, content_hash, listed, live)
-        if source_id:
-            found[("id", source_id)] = existing
-        if source_url:
-            by_url.setdefault(source_url, existing)
-            if not source_id:
-                without_id.setdefault(source_url, existing)
-    # The key falls back on the URL of the original page, as `services.find_project` does: any
-    # row for a record without id, only a row stored without id for a record with one.
-    for record in records:
-        key = record_key(record)
-        if key in found or not record.source_url:
-            continue
-        table = without_id if record.source_id else by_url
-        if record.source_url in table:
-            found[key] = table[record.source_url]
-    return found
 
 
 def upsert_projects_bulk(
@@ -265,9 +209,7 @@ def _upsert_batch(
         try:
             with transaction.atomic():
                 page = ProjectPage.objects.get(pk=page_id)
-                services.add_source(
-                    page, batch[i], source_key=source_key, partner=partner, seen_at=seen_at
-                )
+                add_source(page, batch[i], source_key=source_key, partner=partner, seen_at=seen_at)
             outcomes[i] = BulkOutcome(offset + i, batch[i], "attached", page_id)
         except Exception as error:  # noqa: BLE001 - reported per record
             logger.exception("Attaching %s to page %s failed", record_key(batch[i]), page_id)
@@ -300,28 +242,21 @@ def _upsert_batch(
 
 
 def _reason(error: Exception) -> str:
-    return (
-        str(error)
-        if isinstance(error, services.ServiceError)
-        else f"{type(error).__name__}: {error}"
-    )
+    return str(error) if isinstance(error, ServiceError) else f"{type(error).__name__}: {error}"
 
 
 def _one_by_one(record, index, source_key, partner, seen_at, image_fetcher, resolve_new=None):
     try:
-        if (
-            resolve_new
-            and services.find_project(source_key, record.source_id, record.source_url) is None
-        ):
+        if resolve_new and find_project(source_key, record.source_id, record.source_url) is None:
             target = resolve_new(record)
             if target:
                 with transaction.atomic():
                     page = ProjectPage.objects.get(pk=target)
-                    services.add_source(
+                    add_source(
                         page, record, source_key=source_key, partner=partner, seen_at=seen_at
                     )
                 return BulkOutcome(index, record, "attached", target)
-        result = services.upsert_project(
+        result = upsert_project(
             record,
             source_key=source_key,
             partner=partner,
@@ -335,7 +270,7 @@ def _one_by_one(record, index, source_key, partner, seen_at, image_fetcher, reso
             result.page.pk if result.page else None,
             kept_curated=tuple(result.kept_curated),
         )
-    except services.ServiceError as error:
+    except ServiceError as error:
         return BulkOutcome(index, record, "invalid", error=str(error))
     except Exception as error:  # noqa: BLE001 - one bad record must not stop the run
         logger.exception("Record %s failed", record_key(record))
@@ -363,7 +298,7 @@ class _Lookups:
 
 def _build_page(record: ProjectRecord) -> ProjectPage:
     page = ProjectPage()
-    services._apply(page, services._record_values(record), set())
+    apply_values(page, record_values(record), set())
     page.title = (page.title or record.title.strip())[:255]
     page.draft_title = page.title
     codes = _Lookups.codes()
@@ -485,7 +420,7 @@ def create_pages(
         return []
     now = timezone.now()
     seen_at = seen_at or now
-    index_id = services.get_project_index().pk
+    index_id = get_project_index().pk
     # Lock the parent: concurrent creators of children would compute the same paths.
     index = ProjectIndexPage.objects.select_for_update().get(pk=index_id)
     page_ct = ContentType.objects.get_for_model(Page)

@@ -21,7 +21,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue import services
-from catalogue.bulk import find_existing, record_key
 from catalogue.models import ProjectSource
 from importers.crawl import diagnostics as diag
 from importers.dedup import DedupIndex, Match
@@ -303,7 +302,7 @@ class Pipeline:
             # One page lists one record per source: a second look-alike is only doubtful.
             self.claimed.add(match.page_id)
             return match.page_id
-        self.doubtful[record_key(record)] = match
+        self.doubtful[services.record_key(record)] = match
         return None
 
     def flush(self) -> None:
@@ -352,7 +351,7 @@ class Pipeline:
                     reason=result.error,
                 )
             if action == "created":
-                match = self.doubtful.pop(record_key(item.record), None)
+                match = self.doubtful.pop(services.record_key(item.record), None)
                 if match is not None:
                     self.candidates.append(
                         DuplicateCandidate(
@@ -370,9 +369,9 @@ class Pipeline:
     def _classify(self, batch: list[Outcome]) -> None:
         """Dry run: what a real run would do, nothing written."""
         records = [o.record for o in batch]
-        existing = find_existing(self.source_key, records)
+        existing = services.find_existing(self.source_key, records)
         for record in records:
-            known = existing.get(record_key(record))
+            known = existing.get(services.record_key(record))
             if known is None:
                 match = self.dedup.match(record)
                 self.counts["merged" if match and match.sure else "created"] += 1

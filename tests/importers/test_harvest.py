@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Count
 from wagtail.models import Revision
 
-from catalogue import services
+from catalogue import page_values, services
 from catalogue.bulk import tree_problems
 from catalogue.models import ProjectPage, ProjectSearchEntry, ProjectSource
 from importers.models import HarvestRun, Source
@@ -96,7 +96,7 @@ def test_apriles_journey(apriles_site, tmp_path):
         assert page.title == fields["titre du projet"][0]
         assert page.live and page.url_path == f"/accueil/projets/{page.slug}/"
         if "structure porteuse" in fields:
-            assert page.structure_name == services._fit(
+            assert page.structure_name == page_values.fit(
                 "structure_name", fields["structure porteuse"][0]
             )
         assert set(src.raw_tags) == set(fields.get("tags", []))
