@@ -8,8 +8,6 @@ item and per field, what was extracted and what the normalisation made of it; no
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,39 +15,15 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from catalogue import services
 from catalogue.models import ProjectPage
-from importers.crawl.config import ConfigError
-from importers.geocode import Geocoder
+from importers.admin_preview import build_preview
 from importers.models import DuplicateCandidate, HarvestRun, Source, TagMapping, UnknownTag
-from importers.normalise.items import field_attribute, get_normaliser
-from importers.recoding import Recoder, tag_key
-
-RECORD_FIELDS = (
-    ("title", gettext_lazy("Titre")),
-    ("source_id", gettext_lazy("Identifiant")),
-    ("source_url", gettext_lazy("Page d'origine")),
-    ("summary", gettext_lazy("Résumé")),
-    ("website", gettext_lazy("Site")),
-    ("contact_email", gettext_lazy("Courriel")),
-    ("contact_phone", gettext_lazy("Téléphone")),
-    ("structure_name", gettext_lazy("Structure")),
-    ("structure_kind", gettext_lazy("Type de structure")),
-    ("image_url", gettext_lazy("Image")),
-    ("postal_code", gettext_lazy("Code postal")),
-    ("city", gettext_lazy("Commune")),
-    ("insee_code", gettext_lazy("Code INSEE")),
-    ("latitude", gettext_lazy("Latitude")),
-    ("longitude", gettext_lazy("Longitude")),
-    ("location_note", gettext_lazy("Remarque de localisation")),
-    ("codes", gettext_lazy("Codes (nomenclature)")),
-    ("tags", gettext_lazy("Mots-clés")),
-)
+from importers.recoding import tag_key
 
 
 def can_manage(user) -> bool:
@@ -80,91 +54,6 @@ class HarvestAdminView(WagtailAdminTemplateMixin, TemplateView):
 
 
 # -- preview ---------------------------------------------------------------------------------
-def build_preview(source: Source, max_items: int = 5) -> dict:
-    """Run the preview of a source and normalise its items; saves nothing."""
-    from importers.crawl.preview import preview
-
-    try:
-        config = source.build_config()
-    except ConfigError as error:
-        return {"config_errors": error.messages}
-    result = preview(config, max_items=max_items)
-    normaliser = get_normaliser(source.normaliser, source.name)
-    recoder = Recoder(source)
-    geocoder = Geocoder(ban_enabled=False)
-    outcomes = []
-    for item in result.items:
-        outcomes.extend(normaliser.feed(item))
-    outcomes.extend(normaliser.close())
-    by_url = {}
-    for outcome in outcomes:
-        record = outcome.record
-        unknown = []
-        if record is not None:
-            if record.raw_tags and recoder.rules:
-                record.codes, unknown = recoder.recode(record.raw_tags)
-            elif record.raw_tags:
-                unknown = list(record.raw_tags)
-            geocoder.geocode(record)
-        by_url.setdefault(outcome.url, []).append((outcome, unknown))
-    items = []
-    for item in result.items:
-        fields = []
-        names = list(dict.fromkeys([*(item.get("fields_list") or {}), *item["fields"]]))
-        for name in getattr(config, "fields", []) or []:
-            name = name if isinstance(name, str) else name.name
-            if name not in names:
-                names.append(name)
-        for name in names:
-            fields.append(
-                {
-                    "name": name,
-                    "attribute": field_attribute(name) or "",
-                    "list": (item.get("fields_list") or {}).get(name),
-                    "detail": (item.get("fields_detail") or {}).get(name),
-                    "values": item["fields"].get(name, []),
-                }
-            )
-        normalised = []
-        for outcome, unknown in by_url.pop(item["url"], []):
-            record = outcome.record
-            rows = []
-            if record is not None:
-                data = dataclasses.asdict(record)
-                for attr, label in RECORD_FIELDS:
-                    value = data.get(attr)
-                    if isinstance(value, list):
-                        value = ", ".join(str(v) for v in value)
-                    rows.append({"label": label, "value": value if value not in (None, "") else ""})
-            normalised.append({"reason": outcome.reason, "rows": rows, "unknown_tags": unknown})
-        items.append(
-            {
-                "position": item.get("position"),
-                "url": item["url"],
-                "detail_fetched": item.get("detail_fetched"),
-                "fields": fields,
-                "normalised": normalised,
-            }
-        )
-    selectors = [
-        {
-            "name": name,
-            "selector": report.get("selector"),
-            "list": report.get("list"),
-            "detail": report.get("detail"),
-            "unmatched": name in result.unmatched,
-        }
-        for name, report in result.selectors.items()
-    ]
-    return {
-        "result": result,
-        "items": items,
-        "selectors": selectors,
-        "unmatched": result.unmatched,
-        "errors": result.errors,
-    }
-
-
 class SourcePreviewView(HarvestAdminView):
     template_name = "importers/admin/source_preview.html"
 

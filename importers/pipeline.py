@@ -23,6 +23,7 @@ from django.utils import timezone
 from catalogue import services
 from catalogue.models import ProjectSource
 from importers.crawl import diagnostics as diag
+from importers.crawl.transforms import transform_item
 from importers.dedup import DedupIndex, Match
 from importers.geocode import Geocoder
 from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemFingerprint
@@ -73,6 +74,7 @@ class Pipeline:
         self.partner = source.partner
         self.seen_at = run.started_at if run is not None else timezone.now()
         self.normaliser = get_normaliser(source.normaliser, source.name)
+        self.transforms = (source.config or {}).get("transforms") or {}
         self.recoder = Recoder(source)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
@@ -96,6 +98,7 @@ class Pipeline:
 
     # -- input ------------------------------------------------------------------------------
     def on_item(self, item: dict) -> None:
+        item = transform_item(item, self.transforms)
         if self.fast:
             key = self.normaliser.quick_key(item)
             if key:

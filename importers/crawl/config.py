@@ -22,6 +22,12 @@ FieldContext = Literal["list", "detail", "both"]
 MIN_DOWNLOAD_DELAY = 0.5
 
 
+#: Record attributes whose fields are multi-line text unless their transform says "line".
+MULTILINE_ATTRIBUTES = ("description", "summary")
+#: Keys of the common part left out of ``to_dict()`` while empty.
+OPTIONAL_KEYS = ("transforms",)
+
+
 class ConfigError(ValueError):
     """A configuration that cannot be built; ``messages`` are French, for editors."""
 
@@ -67,6 +73,8 @@ class SourceConfig:
     #: Hosts whose pages may be crawled besides those of the source's own URLs (subdomains
     #: included): the crawler follows no link elsewhere.
     allowed_hosts: list[str] = field(default_factory=list)
+    #: Field transforms and text modes, per field (``importers.crawl.transforms``).
+    transforms: dict[str, Any] = field(default_factory=dict)
 
     def entry_urls(self) -> list[str]:
         """The URLs the configuration starts from (their hosts are the source's own)."""
@@ -80,7 +88,39 @@ class SourceConfig:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["kind"] = self.kind
+        for key in OPTIONAL_KEYS:  # written only when used: older configurations stay as they are
+            if not data.get(key):
+                data.pop(key, None)
         return data
+
+    def field_names(self) -> list[str] | None:
+        """The configured fields' names (None: every column of a CSV file)."""
+        fields = getattr(self, "fields", None)
+        if isinstance(fields, dict):
+            return list(fields) or (None if self.kind == "csv" else [])
+        return [f.name for f in fields or [] if isinstance(f, FieldSelector)]
+
+    def multiline_fields(self) -> set[str]:
+        """Fields read as multi-line text (paragraphs and list items kept): those whose
+        transform says ``"text": "multiline"``, and by default those feeding a record's
+        description, unless they say ``"line"``."""
+        from .transforms import text_mode
+
+        try:
+            from importers.normalise.items import field_attribute
+        except ImportError:  # outside Django: only what the configuration says
+            field_attribute = None  # noqa: N806
+        names = set(self.field_names() or []) | set(self.transforms or {})
+        out = set()
+        for name in names:
+            mode = text_mode(self.transforms, name)
+            if mode == "multiline" or (
+                not mode
+                and field_attribute is not None
+                and field_attribute(name) in MULTILINE_ATTRIBUTES
+            ):
+                out.add(name)
+        return out
 
     def validate(self) -> list[str]:
         """French messages describing what is wrong; empty when usable."""
@@ -99,6 +139,9 @@ class SourceConfig:
                 messages.append(f"Hôte autorisé invalide : « {host} » (un nom, sans schéma).")
             else:
                 messages += _url_problems([f"http://{host.strip()}/"], "Hôte autorisé")
+        from .transforms import problems as transform_problems
+
+        messages += transform_problems(self.transforms, self.field_names())
         return messages
 
 
@@ -379,7 +422,7 @@ class Conversion(NamedTuple):
 _ATTR_RE = re.compile(r"/@[\w*:\-\[\]\"'()= ]+$|::attr\(")
 
 
-def from_openscraper(  # noqa: C901 - issue 12, helper sources
+def from_openscraper(
     spider: dict[str, Any], datamodel: list[dict[str, Any]], *, strict: bool = False
 ) -> Conversion:
     """Turn one entry of ``openscraper-spiders.json`` into an ``HtmlConfig``.
@@ -393,10 +436,28 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
     messages: list[str] = []
     infos = spider.get("infos") or {}
     sc = spider.get("scraper_config") or {}
-    settings = spider.get("scraper_settings") or {}
     name = (infos.get("name") or sc.get("spidername") or "").strip()
-    by_id = {str(f.get("_id")): f for f in datamodel}
+    start_urls = _os_start_urls(sc, messages)
+    item_xpath = (sc.get("item_xpath") or "").strip()
+    if not item_xpath:
+        messages.append("Pas de XPath d'éléments (item_xpath) : rien ne peut être extrait.")
+    follow_xpath = _os_follow(sc, messages)
+    next_page = _os_next_page(sc, start_urls, messages)
+    _os_unsupported(sc, infos.get("notes") or "", messages)
+    fields = _os_fields(spider, datamodel, bool(follow_xpath), strict, messages)
+    config = HtmlConfig(
+        name=name,
+        start_urls=start_urls,
+        item_selector=item_xpath,
+        next_page_selector=next_page,
+        follow_selector=follow_xpath,
+        fields=fields,
+        limits=_os_limits(spider.get("scraper_settings") or {}, len(start_urls), messages),
+    )
+    return Conversion(config, messages)
 
+
+def _os_start_urls(sc: dict, messages: list[str]) -> list[str]:
     start_urls: list[str] = []
     for url in sc.get("start_urls") or []:
         url = (url or "").strip()
@@ -404,21 +465,21 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
             start_urls.append(url)
     if not start_urls:
         messages.append("Aucune URL de départ.")
+    return start_urls
 
-    item_xpath = (sc.get("item_xpath") or "").strip()
-    if not item_xpath:
-        messages.append("Pas de XPath d'éléments (item_xpath) : rien ne peut être extrait.")
 
+def _os_follow(sc: dict, messages: list[str]) -> str:
+    """The detail-page link XPath, "" when detail pages are not followed."""
     follow = bool(sc.get("parse_follow"))
     follow_xpath = (sc.get("follow_xpath") or "").strip()
     if follow and not follow_xpath:
         messages.append("parse_follow est activé mais follow_xpath est vide : fiches non suivies.")
-        follow = False
     elif not follow and follow_xpath:
         messages.append("follow_xpath est renseigné mais parse_follow est désactivé : ignoré.")
-    if not follow:
-        follow_xpath = ""
+    return follow_xpath if follow else ""
 
+
+def _os_next_page(sc: dict, start_urls: list[str], messages: list[str]) -> str:
     next_page = (sc.get("next_page") or "").strip()
     if next_page and not _ATTR_RE.search(next_page):
         messages.append(
@@ -429,14 +490,16 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
         messages.append(
             f"Pas de page suivante : les {len(start_urls)} URL de départ servent de pages de liste."
         )
+    return next_page
 
+
+def _os_unsupported(sc: dict, notes: str, messages: list[str]) -> None:
     item_list_xpath = (sc.get("item_list_xpath") or "").strip()
     if item_list_xpath:
         messages.append(f"item_list_xpath « {item_list_xpath} » n'est pas pris en charge : ignoré.")
     if sc.get("page_needs_splash"):
         messages.append("La source demande Splash (JavaScript) : non pris en charge.")
-    notes = infos.get("notes") or ""
-    if re.search(r"splash", notes, re.I) and not sc.get("page_needs_splash"):
+    elif re.search(r"splash", notes, re.I):
         messages.append(
             "Les notes indiquent que Splash (JavaScript) est nécessaire, ce qui n'est pas "
             "pris en charge : le résultat peut être incomplet."
@@ -446,50 +509,55 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
             "Les notes mentionnent une API : une source de type JSON serait préférable."
         )
 
+
+def _os_field(
+    field_id: str, xpath: str, by_id: dict, follow: bool, strict: bool, messages: list[str]
+) -> FieldSelector | None:
+    """One OpenScraper field as a selector, or None (reported) when it cannot be used."""
+    dm = by_id.get(str(field_id))
+    if dm is None:
+        messages.append(f"Champ inconnu du modèle de données ({field_id}) : ignoré.")
+        return None
+    fname = dm.get("field_name", str(field_id))
+    if dm.get("field_class") == "core":
+        messages.append(f"Champ système « {fname} » ignoré.")
+        return None
+    problems = check_selector(xpath, "xpath", f"Champ « {fname} »")
+    if problems:
+        messages += [p + " Champ ignoré." for p in problems]
+        return None
+    on: FieldContext = "both" if follow else "list"
+    if is_absolute_xpath(xpath) and follow and not strict:
+        on = "detail"
+    elif is_absolute_xpath(xpath) and not follow:
+        messages.append(
+            f"Champ « {fname} » : XPath absolue sans fiche détaillée, elle correspond "
+            "à toute la page de liste pour chaque élément."
+        )
+    is_url = dm.get("field_type") in ("url", "image")
+    return FieldSelector(name=fname, selector=xpath, type="xpath", on=on, is_url=is_url)
+
+
+def _os_fields(
+    spider: dict, datamodel: list[dict], follow: bool, strict: bool, messages: list[str]
+) -> list[FieldSelector]:
+    by_id = {str(f.get("_id")): f for f in datamodel}
     fields: list[FieldSelector] = []
     xpath_owner: dict[str, str] = {}
     for field_id, xpath in (spider.get("scraper_config_xpaths") or {}).items():
         xpath = (xpath or "").strip()
-        if not xpath:
-            continue
-        dm = by_id.get(str(field_id))
-        if dm is None:
-            messages.append(f"Champ inconnu du modèle de données ({field_id}) : ignoré.")
-            continue
-        fname = dm.get("field_name", str(field_id))
-        if dm.get("field_class") == "core":
-            messages.append(f"Champ système « {fname} » ignoré.")
-            continue
-        problems = check_selector(xpath, "xpath", f"Champ « {fname} »")
-        if problems:
-            messages += [p + " Champ ignoré." for p in problems]
+        fs = _os_field(field_id, xpath, by_id, follow, strict, messages) if xpath else None
+        if fs is None:
             continue
         same = xpath.lstrip(".")  # ".//x" and "//x" select the same nodes from a page
         if same in xpath_owner:
             messages.append(
-                f"« {xpath_owner[same]} » et « {fname} » utilisent la même XPath : "
+                f"« {xpath_owner[same]} » et « {fs.name} » utilisent la même XPath : "
                 "ils recevront les mêmes valeurs."
             )
         else:
-            xpath_owner[same] = fname
-        on: FieldContext = "both" if follow else "list"
-        if is_absolute_xpath(xpath):
-            if follow and not strict:
-                on = "detail"
-            elif not follow:
-                messages.append(
-                    f"Champ « {fname} » : XPath absolue sans fiche détaillée, elle correspond "
-                    "à toute la page de liste pour chaque élément."
-                )
-        fields.append(
-            FieldSelector(
-                name=fname,
-                selector=xpath,
-                type="xpath",
-                on=on,
-                is_url=dm.get("field_type") in ("url", "image"),
-            )
-        )
+            xpath_owner[same] = fs.name
+        fields.append(fs)
     if not fields:
         messages.append("Aucun champ renseigné.")
     absolute = [f.name for f in fields if f.on == "detail"]
@@ -498,14 +566,17 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
             "XPath absolues (//…) lues seulement sur la fiche détaillée, car sur un élément de "
             f"liste elles correspondraient à toute la page : {', '.join(absolute)}."
         )
+    return fields
 
+
+def _os_limits(settings: dict, start_urls: int, messages: list[str]) -> Limits:
     try:
         limit = int(settings.get("LIMIT") or 0)
     except (TypeError, ValueError):
         limit = 0
         messages.append(f"LIMIT illisible « {settings.get('LIMIT')} » : pas de limite de pages.")
     # OpenScraper crawled every start URL and followed at most LIMIT - 1 next links.
-    max_pages = limit + len(start_urls) - 1 if limit > 0 else 0
+    max_pages = limit + start_urls - 1 if limit > 0 else 0
     try:
         delay = float(settings.get("download_delay") or 0)
     except (TypeError, ValueError):
@@ -515,14 +586,4 @@ def from_openscraper(  # noqa: C901 - issue 12, helper sources
             f"Délai entre requêtes {delay:g} s relevé à {MIN_DOWNLOAD_DELAY:g} s par politesse."
         )
         delay = MIN_DOWNLOAD_DELAY
-
-    config = HtmlConfig(
-        name=name,
-        start_urls=start_urls,
-        item_selector=item_xpath,
-        next_page_selector=next_page,
-        follow_selector=follow_xpath,
-        fields=fields,
-        limits=Limits(max_pages=max_pages, download_delay=delay),
-    )
-    return Conversion(config, messages)
+    return Limits(max_pages=max_pages, download_delay=delay)

@@ -152,6 +152,7 @@ def iter_csv_items(
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     columns = _columns(header, config, url, collector)
+    multiline = config.multiline_fields()
     matched: set[str] = set()
     lengths: Counter = Counter()
     count = 0
@@ -169,7 +170,7 @@ def iter_csv_items(
         position += 1
         values = {}
         for field_name, indices in columns.items():
-            found = clean_values([row[i] for i in indices if i < len(row)])
+            found = clean_values([row[i] for i in indices if i < len(row)], field_name in multiline)
             if found:
                 values[field_name] = found
                 matched.add(f"field:{field_name}")

@@ -7,7 +7,7 @@ same values from the same page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,14 +19,23 @@ from .config import FieldSelector
 EMPTY_VALUES = frozenset({"", "-", ","})
 
 
-def clean_values(raw: Iterable[Any]) -> list[str]:
-    """Whitespace-normalise, drop empty placeholders and duplicates, keep first-seen order."""
+def _tidy(value: Any, multiline: bool) -> str:
+    """One line with single spaces; multi-line text keeps its line breaks and blank lines."""
+    if not multiline:
+        return " ".join(str(value).split())
+    lines = [" ".join(line.split()) for line in str(value).splitlines()]
+    return "\n".join(lines).strip()
+
+
+def clean_values(raw: Iterable[Any], multiline: bool = False) -> list[str]:
+    """Whitespace-normalise (line breaks kept for multi-line fields), drop empty placeholders
+    and duplicates, keep first-seen order."""
     out: list[str] = []
     seen: set[str] = set()
     for value in raw:
         if value is None:
             continue
-        text = " ".join(str(value).split())
+        text = _tidy(value, multiline)
         if text in EMPTY_VALUES or text in seen:
             continue
         seen.add(text)
@@ -34,10 +43,14 @@ def clean_values(raw: Iterable[Any]) -> list[str]:
     return out
 
 
-def _node_text(sel: Selector) -> str:
-    """A text/attribute result as is; an element as its text content."""
+def _node_text(sel: Selector, multiline: bool = False) -> str:
+    """A text/attribute result as is (HTML whitespace collapsed for multi-line fields: it
+    means nothing there); an element as its text content, or for a multi-line field as its
+    markup, whose paragraphs and list items the normaliser keeps."""
     if isinstance(sel.root, str):
-        return sel.root
+        return " ".join(sel.root.split()) if multiline else sel.root
+    if multiline:
+        return " ".join(sel.get().split())
     return " ".join(sel.xpath(".//text()").getall())
 
 
@@ -45,9 +58,11 @@ def select_nodes(node: Selector | SelectorList, expr: str, kind: str = "xpath") 
     return node.xpath(expr) if kind == "xpath" else node.css(expr)
 
 
-def select_values(node: Selector, expr: str, kind: str = "xpath") -> list[str]:
+def select_values(
+    node: Selector, expr: str, kind: str = "xpath", multiline: bool = False
+) -> list[str]:
     """Raw string values of a selector evaluated on ``node`` (an item or a whole page)."""
-    return [_node_text(s) for s in select_nodes(node, expr, kind)]
+    return [_node_text(s, multiline) for s in select_nodes(node, expr, kind)]
 
 
 def select_link(node: Selector, expr: str, kind: str = "xpath") -> str | None:
@@ -70,24 +85,29 @@ def extract_fields(
     node: Selector,
     fields: Sequence[FieldSelector],
     context: str,
+    multiline: Collection[str] = frozenset(),
 ) -> dict[str, list[str]]:
-    """Values of the fields read in ``context`` ("list" or "detail"); unmatched ones omitted."""
+    """Values of the fields read in ``context`` ("list" or "detail"); unmatched ones omitted.
+    Fields named in `multiline` keep their paragraphs and list items."""
     values: dict[str, list[str]] = {}
     for fs in fields:
         if fs.on not in (context, "both"):
             continue
-        found = clean_values(select_values(node, fs.selector, fs.type))
+        many = fs.name in multiline
+        found = clean_values(select_values(node, fs.selector, fs.type, many), many)
         if found:
             values[fs.name] = found
     return values
 
 
-def merge_fields(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+def merge_fields(
+    *parts: dict[str, list[str]], multiline: Collection[str] = frozenset()
+) -> dict[str, list[str]]:
     """Union of several extractions, per field, without duplicates, first-seen order."""
     merged: dict[str, list[str]] = {}
     for part in parts:
         for name, vals in part.items():
-            merged[name] = clean_values([*merged.get(name, []), *vals])
+            merged[name] = clean_values([*merged.get(name, []), *vals], name in multiline)
     return merged
 
 
@@ -151,10 +171,14 @@ def json_scalar(value: Any) -> str:
     return str(value)
 
 
-def extract_json_fields(record: Any, fields: dict[str, str]) -> dict[str, list[str]]:
+def extract_json_fields(
+    record: Any, fields: dict[str, str], multiline: Collection[str] = frozenset()
+) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for name, path in fields.items():
-        found = clean_values(json_scalar(v) for v in resolve_path(record, path))
+        found = clean_values(
+            (json_scalar(v) for v in resolve_path(record, path)), name in multiline
+        )
         if found:
             values[name] = found
     return values

@@ -52,6 +52,7 @@ class PreviewResult:
     next_page: str | None = None
     errors: list[CrawlError] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    multiline: list[str] = field(default_factory=list)  # fields read as multi-line text
 
     @property
     def unmatched(self) -> list[str]:
@@ -133,7 +134,7 @@ def preview(
     config: SourceConfig, max_items: int = 10, *, timeout: float | None = None, session=None
 ) -> PreviewResult:
     """What the first page(s) of a source give, per item and per selector; saves nothing."""
-    result = PreviewResult(kind=config.kind)
+    result = PreviewResult(kind=config.kind, multiline=sorted(config.multiline_fields()))
     problems = config.validate()
     if problems:
         result.errors = [CrawlError(diag.SELECTOR, "", p) for p in problems]
@@ -175,9 +176,10 @@ def _preview_detail(fetcher, result, fields, item: dict[str, Any]) -> None:
     page = _fetch_page(fetcher, result, item["url"])
     if page is None:
         return
-    detail = extract_fields(page, fields, "detail")
+    multiline = result.multiline
+    detail = extract_fields(page, fields, "detail", multiline)
     item["fields_detail"] = detail
-    item["fields"] = merge_fields(item["fields"], detail)
+    item["fields"] = merge_fields(item["fields"], detail, multiline=multiline)
     abs_values = absolute_urls(detail, fields, item["url"])
     if abs_values or item.get("fields_abs"):
         item["fields_abs"] = merge_fields(item.get("fields_abs") or {}, abs_values)
@@ -208,7 +210,7 @@ def _preview_html(config: HtmlConfig, fetcher, result: PreviewResult, max_items:
     links_found = False
     list_matched: set[str] = set()
     for position, node in enumerate(nodes[:max_items], start=1):
-        values = extract_fields(node, config.fields, "list")
+        values = extract_fields(node, config.fields, "list", result.multiline)
         list_matched.update(values)
         item = {
             "position": position,
@@ -271,7 +273,7 @@ def _preview_json(config: JsonConfig, fetcher, result: PreviewResult, max_items:
     result.info["items_on_page"] = len(records)
     matched: set[str] = set()
     for position, record in enumerate(records[:max_items], start=1):
-        values = extract_json_fields(record, config.fields)
+        values = extract_json_fields(record, config.fields, result.multiline)
         matched.update(values)
         links = resolve_path(record, config.url_path) if config.url_path else []
         item_url = urljoin(url, str(links[0])) if links else url
@@ -394,7 +396,7 @@ def _preview_rss(config: RssConfig, fetcher, result: PreviewResult, max_items: i
         result.errors.append(CrawlError(diag.SELECTOR, url, "Aucune entrée dans le flux."))
     matched: set[str] = set()
     for position, entry in enumerate(entries[:max_items], start=1):
-        values = extract_fields(entry, config.fields, "list")
+        values = extract_fields(entry, config.fields, "list", result.multiline)
         matched.update(values)
         link = (
             entry.xpath("link[@rel='alternate']/@href").get()

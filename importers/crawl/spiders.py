@@ -147,6 +147,7 @@ class ConfiguredSpider(scrapy.Spider):
                 f"{type(self).__name__} attend une configuration {self.config_class.kind}."
             )
         self.config = config
+        self.multiline = config.multiline_fields()
         self.collector = collector if collector is not None else Collector()
         self.errors = self.collector.errors
         budgets = [n for n in (max_items, config.limits.max_items) if n]
@@ -302,101 +303,110 @@ class ConfiguredSpider(scrapy.Spider):
             if self.pages_left():
                 yield self.list_request(url)
 
-    def parse_list(self, response: Response):  # noqa: C901 - issue 12, helper sources
+    def parse_list(self, response: Response):
         if not self.text_or_error(response, "list"):
             return
         cfg: HtmlConfig = self.config
         page_no = response.meta["page"]
         evaluated = ["item_selector"]
         matched: set[str] = set()
-        nodes = select_nodes(response, cfg.item_selector, cfg.item_selector_type)
-        if nodes:
-            matched.add("item_selector")
-        else:
-            self.collector.error(
-                diag.SELECTOR,
-                response.url,
-                f"Le sélecteur d'éléments « {cfg.item_selector} » n'a rien trouvé sur cette "
-                "page de liste (le site a peut-être changé).",
-                selector="item_selector",
-                status=response.status,
-            )
+        nodes = self._list_nodes(response, matched)
         if cfg.follow_selector and nodes:
             evaluated.append("follow_selector")
-        list_fields = [f for f in self.fields if f.on in ("list", "both")]
-        direct = not cfg.follow_selector
-        if direct:
-            evaluated += [f"field:{f.name}" for f in list_fields]
+        if not cfg.follow_selector:
+            evaluated += [f"field:{f.name}" for f in self.fields if f.on in ("list", "both")]
         for position, node in enumerate(nodes, start=1):
-            values = extract_fields(node, self.fields, "list")
-            abs_values = absolute_urls(values, self.fields, response.url)
-            if direct:
-                matched.update(f"field:{name}" for name in values)
-                key = json.dumps(values, sort_keys=True, ensure_ascii=False)
-                if self.seen_item(key, response.url, response.url, position):
-                    continue
-                item = self.emit(
-                    self.make_item(
-                        values, response.url, response.url, position, page_no, abs_values
-                    )
-                )
-                if item is not None:
-                    yield item
-                continue
-            link = select_link(node, cfg.follow_selector, cfg.follow_selector_type)
-            if link:
-                matched.add("follow_selector")
-            if not is_followable(link):
-                self.collector.warning(
-                    diag.SELECTOR,
-                    response.url,
-                    f"Pas de lien vers la fiche pour l'élément {position} "
-                    f"(« {cfg.follow_selector} ») : seules les valeurs de la liste sont gardées.",
-                    selector="follow_selector",
-                    list_url=response.url,
-                    position=position,
-                )
-                item = self.emit(
-                    self.make_item(
-                        values, response.url, response.url, position, page_no, abs_values
-                    )
-                )
-                if item is not None:
-                    yield item
-                continue
-            url = response.urljoin(link)
-            if self.seen_item(url, url, response.url, position) or not self.budget_left():
-                continue
-            yield self.detail_request(url, values, abs_values, response.url, position, page_no)
+            yield from self._list_entry(response, node, position, page_no, matched)
         if cfg.next_page_selector:
             evaluated.append("next_page_selector")
-            link = select_link(response, cfg.next_page_selector, cfg.next_page_selector_type)
-            if link:
-                matched.add("next_page_selector")
-            if is_followable(link):
-                url = response.urljoin(link)
-                if url in self._seen_lists or url == response.url:
-                    self.collector.warning(
-                        diag.PAGINATION,
-                        response.url,
-                        f"La page suivante renvoie à une page de liste déjà lue ({url}) : arrêt.",
-                        selector="next_page_selector",
-                    )
-                elif self.pages_left() and self.budget_left():
-                    yield self.list_request(url)
+            yield from self._next_list_page(response, matched)
         self.collector.page(
             PageRecord(response.url, "list", response.status, page=page_no, items=len(nodes)),
             evaluated,
             matched,
         )
 
+    def _list_nodes(self, response: Response, matched: set[str]):
+        cfg: HtmlConfig = self.config
+        nodes = select_nodes(response, cfg.item_selector, cfg.item_selector_type)
+        if nodes:
+            matched.add("item_selector")
+            return nodes
+        self.collector.error(
+            diag.SELECTOR,
+            response.url,
+            f"Le sélecteur d'éléments « {cfg.item_selector} » n'a rien trouvé sur cette "
+            "page de liste (le site a peut-être changé).",
+            selector="item_selector",
+            status=response.status,
+        )
+        return nodes
+
+    def _emit_list_item(self, values, abs_values, response, position, page_no):
+        item = self.emit(
+            self.make_item(values, response.url, response.url, position, page_no, abs_values)
+        )
+        if item is not None:
+            yield item
+
+    def _list_entry(self, response: Response, node, position: int, page_no: int, matched):
+        """One item of a list page: the item itself, or the request for its detail page."""
+        cfg: HtmlConfig = self.config
+        values = extract_fields(node, self.fields, "list", self.multiline)
+        abs_values = absolute_urls(values, self.fields, response.url)
+        if not cfg.follow_selector:
+            matched.update(f"field:{name}" for name in values)
+            key = json.dumps(values, sort_keys=True, ensure_ascii=False)
+            if not self.seen_item(key, response.url, response.url, position):
+                yield from self._emit_list_item(values, abs_values, response, position, page_no)
+            return
+        link = select_link(node, cfg.follow_selector, cfg.follow_selector_type)
+        if link:
+            matched.add("follow_selector")
+        if not is_followable(link):
+            self.collector.warning(
+                diag.SELECTOR,
+                response.url,
+                f"Pas de lien vers la fiche pour l'élément {position} "
+                f"(« {cfg.follow_selector} ») : seules les valeurs de la liste sont gardées.",
+                selector="follow_selector",
+                list_url=response.url,
+                position=position,
+            )
+            yield from self._emit_list_item(values, abs_values, response, position, page_no)
+            return
+        url = response.urljoin(link)
+        if self.seen_item(url, url, response.url, position) or not self.budget_left():
+            return
+        yield self.detail_request(url, values, abs_values, response.url, position, page_no)
+
+    def _next_list_page(self, response: Response, matched: set[str]):
+        cfg: HtmlConfig = self.config
+        link = select_link(response, cfg.next_page_selector, cfg.next_page_selector_type)
+        if link:
+            matched.add("next_page_selector")
+        if not is_followable(link):
+            return
+        url = response.urljoin(link)
+        if url in self._seen_lists or url == response.url:
+            self.collector.warning(
+                diag.PAGINATION,
+                response.url,
+                f"La page suivante renvoie à une page de liste déjà lue ({url}) : arrêt.",
+                selector="next_page_selector",
+            )
+        elif self.pages_left() and self.budget_left():
+            yield self.list_request(url)
+
     def parse_detail(self, response: Response):
         self.pending -= 1
         meta = response.meta
         if not self.text_or_error(response, "detail"):
             return
-        detail_values = extract_fields(response, self.fields, "detail")
-        values = merge_fields(meta.get("list_values") or {}, detail_values)
+        detail_values = extract_fields(response, self.fields, "detail", self.multiline)
+        values = merge_fields(
+            meta.get("list_values") or {}, detail_values, multiline=self.multiline
+        )
         abs_values = merge_fields(
             meta.get("list_abs") or {}, absolute_urls(detail_values, self.fields, response.url)
         )
@@ -473,7 +483,7 @@ class JsonApiSpider(ConfiguredSpider):
                 selector="items_path",
             )
         for position, record in enumerate(records, start=1):
-            values = extract_json_fields(record, cfg.fields)
+            values = extract_json_fields(record, cfg.fields, self.multiline)
             matched.update(f"field:{n}" for n in values)
             links = resolve_path(record, cfg.url_path) if cfg.url_path else []
             url = response.urljoin(str(links[0])) if links else response.url
@@ -482,8 +492,14 @@ class JsonApiSpider(ConfiguredSpider):
             item = self.emit(self.make_item(values, url, response.url, position, page_no))
             if item is not None:
                 yield item
+        yield from self._next_api_page(response, data, bool(records), evaluated, matched)
+        record = PageRecord(response.url, "list", response.status, page=page_no, items=len(records))
+        self.collector.page(record, evaluated, matched)
+
+    def _next_api_page(self, response: Response, data, any_records: bool, evaluated, matched):
+        cfg: JsonConfig = self.config
         next_url = None
-        if cfg.pagination.mode == "page" and records:
+        if cfg.pagination.mode == "page" and any_records:
             value = response.meta["page_value"] + 1
             next_url = add_or_replace_parameter(response.url, cfg.pagination.page_param, str(value))
         elif cfg.pagination.mode == "next":
@@ -492,18 +508,17 @@ class JsonApiSpider(ConfiguredSpider):
             if links:
                 matched.add("next_path")
                 next_url = response.urljoin(str(links[0]))
-        if next_url:
-            if next_url in self._seen_lists:
-                self.collector.warning(
-                    diag.PAGINATION,
-                    response.url,
-                    f"La page suivante renvoie à une page déjà lue ({next_url}) : arrêt.",
-                )
-            elif self.pages_left() and self.budget_left():
-                meta = {"page_value": response.meta.get("page_value", 0) + 1}
-                yield self.list_request(next_url, callback=self.parse_api, **meta)
-        record = PageRecord(response.url, "list", response.status, page=page_no, items=len(records))
-        self.collector.page(record, evaluated, matched)
+        if not next_url:
+            return
+        if next_url in self._seen_lists:
+            self.collector.warning(
+                diag.PAGINATION,
+                response.url,
+                f"La page suivante renvoie à une page déjà lue ({next_url}) : arrêt.",
+            )
+        elif self.pages_left() and self.budget_left():
+            meta = {"page_value": response.meta.get("page_value", 0) + 1}
+            yield self.list_request(next_url, callback=self.parse_api, **meta)
 
 
 @register_spider("csv")
@@ -597,7 +612,7 @@ class FeedSpider(ConfiguredSpider):
         evaluated = [f"field:{f.name}" for f in self.fields if f.on in ("list", "both")]
         matched: set[str] = set()
         for position, entry in enumerate(entries, start=1):
-            values = extract_fields(entry, self.fields, "list")
+            values = extract_fields(entry, self.fields, "list", self.multiline)
             matched.update(f"field:{n}" for n in values)
             link = (
                 entry.xpath("link[@rel='alternate']/@href").get()

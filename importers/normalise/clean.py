@@ -63,11 +63,21 @@ def clean_text(value: object) -> str:
     return "" if is_placeholder(text) else text
 
 
+_LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_BULLET_GAP = re.compile(r"^(- .*)\n\n(?=- )", re.MULTILINE)
+
+
 def clean_multiline(value: object) -> str:
-    """Plain text keeping line breaks and paragraphs (blank-line separated), spaces tidied."""
+    """Plain text keeping line breaks and paragraphs (blank-line separated), spaces tidied;
+    the items of an HTML list become "- " lines of one block (rich text makes them a list)."""
+    html_list = isinstance(value, str) and bool(_LIST_ITEM.search(value))
+    if html_list:
+        value = _LIST_ITEM.sub(lambda m: m.group(0) + "- ", value)
     lines = [_SPACES.sub(" ", line).strip() for line in _to_text(value).split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    while html_list and _BULLET_GAP.search(text):
+        text = _BULLET_GAP.sub(r"\1\n", text)
     return "" if is_placeholder(text) else text
 
 
@@ -229,7 +239,56 @@ def _compile_vocabulary(
     return labels, sorted({len(k) for k in labels}, reverse=True)
 
 
-def split_tags(  # noqa: C901 - issue 12, helper sources
+def _tag_adder(result: list[str]):
+    def add(tag: str) -> None:
+        tag = " ".join(tag.split()).strip(" -–.")
+        if tag and not is_placeholder(tag) and tag not in result:
+            result.append(tag)
+
+    return add
+
+
+def _tokens(words: list[str]) -> tuple[list[str], list[int]]:
+    """Folded tokens of the words, and the word each comes from (a word may fold to several
+    tokens: "l'exclusion" -> "l exclusion")."""
+    tokens: list[str] = []
+    owner: list[int] = []
+    for index, word in enumerate(words):
+        for token in fold(word).split():
+            tokens.append(token)
+            owner.append(index)
+    return tokens, owner
+
+
+def _vocabulary_tags(text: str, vocabulary: Iterable[str], keep_unknown: bool, add) -> None:
+    """Labels of the closed vocabulary found in `text`, longest first; with `keep_unknown`,
+    the text between them given back verbatim, split on the separators."""
+    labels, lengths = _compile_vocabulary(tuple(vocabulary))
+    words = text.split()  # each original word kept, so unknown fragments are given back as is
+    tokens, owner = _tokens(words)
+
+    def flush(unknown: list[int]) -> None:
+        if unknown and keep_unknown:
+            for part in _TAG_SEPARATORS.split(" ".join(words[j] for j in unknown)):
+                add(part)
+        unknown.clear()
+
+    unknown: list[int] = []
+    i = 0
+    while i < len(tokens):
+        n = next((n for n in lengths if tuple(tokens[i : i + n]) in labels), 0)
+        if n:
+            flush(unknown)
+            add(labels[tuple(tokens[i : i + n])])
+            i += n
+            continue
+        if not unknown or unknown[-1] != owner[i]:
+            unknown.append(owner[i])
+        i += 1
+    flush(unknown)
+
+
+def split_tags(
     value: object, vocabulary: Iterable[str] | None = None, keep_unknown: bool = False
 ) -> list[str]:
     """Tags of a multi-valued field, de-duplicated, in order of appearance.
@@ -242,51 +301,15 @@ def split_tags(  # noqa: C901 - issue 12, helper sources
     """
     text = clean_text(value) if not isinstance(value, str) or "<" in value else value
     text = unicodedata.normalize("NFC", text)
-    if not text.strip():
-        return []
     result: list[str] = []
-
-    def add(tag: str) -> None:
-        tag = " ".join(tag.split()).strip(" -–.")
-        if tag and not is_placeholder(tag) and tag not in result:
-            result.append(tag)
-
+    if not text.strip():
+        return result
+    add = _tag_adder(result)
     if vocabulary is None:
         for part in _TAG_SEPARATORS.split(text):
             add(part)
-        return result
-
-    labels, lengths = _compile_vocabulary(tuple(vocabulary))
-    # Tokenise keeping each original word, so unknown fragments can be given back verbatim.
-    words = text.split()
-    keys = [fold(w) for w in words]
-    # A word may fold to several tokens ("l'exclusion" -> "l exclusion"); expand to tokens.
-    tokens: list[str] = []
-    owner: list[int] = []
-    for index, key in enumerate(keys):
-        for token in key.split():
-            tokens.append(token)
-            owner.append(index)
-    unknown: list[int] = []
-    i = 0
-    while i < len(tokens):
-        for n in lengths:
-            label = labels.get(tuple(tokens[i : i + n]))
-            if label:
-                if unknown and keep_unknown:
-                    for part in _TAG_SEPARATORS.split(" ".join(words[j] for j in unknown)):
-                        add(part)
-                unknown = []
-                add(label)
-                i += n
-                break
-        else:
-            if not unknown or unknown[-1] != owner[i]:
-                unknown.append(owner[i])
-            i += 1
-    if unknown and keep_unknown:
-        for part in _TAG_SEPARATORS.split(" ".join(words[j] for j in unknown)):
-            add(part)
+    else:
+        _vocabulary_tags(text, vocabulary, keep_unknown, add)
     return result
 
 

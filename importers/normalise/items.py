@@ -233,7 +233,9 @@ class GenericNormaliser(Normaliser):
             ("Partenaires", clean_text(_joined(v, "partners", " ; "))),
             ("Données économiques", clean_text(_joined(v, "economics", " ; "))),
         ]
-        parts = [description or (summary if len(summary) > 300 else "")]
+        # A long summary is the whole text: kept with its paragraphs as the description.
+        long_summary = clean_multiline("\n\n".join(v.get("summary", [])))
+        parts = [description or (long_summary if len(summary) > 300 else "")]
         parts += [f"{label} : {text}" for label, text in extras if text]
         description = "\n\n".join(p for p in parts if p)
         urls, emails = split_links(_joined(v, "website"))

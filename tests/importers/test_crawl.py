@@ -700,7 +700,10 @@ def ffe_oracle():
         rows = list(csv.reader(handle))
     header = [" ".join(h.split()).casefold() for h in rows[0]]
     index = {name: header.index(column.casefold()) for name, column in FFE_FIELDS.items()}
-    return rows, [{n: clean_values([r[i]]) for n, i in index.items()} for r in rows[1:]]
+    # "description" feeds a record's description: multi-line text, its line breaks kept
+    return rows, [
+        {n: clean_values([r[i]], n == "description") for n, i in index.items()} for r in rows[1:]
+    ]
 
 
 def ffe_cp1252_bytes() -> bytes:
@@ -721,8 +724,8 @@ def check_ffe_items(items, oracle):
     assert len(items) == 303
     for item, want in zip(items, oracle, strict=True):
         assert item["fields"] == {k: v for k, v in want.items() if v}
-    # data row 244 holds a quoted bare line feed, kept (normalised) in one value
-    assert "\n" not in items[243]["fields"]["description"][0]
+    # data row 244 holds a quoted bare line feed, kept in one value (a multi-line field)
+    assert "\n- La collecte" in items[243]["fields"]["description"][0]
 
 
 def test_csv_source_over_http(crawls):
