@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 from django.conf import settings
 
@@ -42,6 +43,37 @@ def apply_location(record: ProjectRecord, result: geography.GeoResult) -> None:
         record.location_note = result.note
 
 
+# A postal code (or a CEDEX code) and the commune name after it, in an address block.
+_POSTAL_AND_CITY = re.compile(r"(?<![\d-])(\d{2}) ?(\d{3})(?![\d-])[\s,]*([^\d,;\n]*)")
+
+
+def address_parts(text: str) -> tuple[str, str]:
+    """(postal code, commune name) of an address block: "12 rue X, 87140 ST PARDOUX LE LAC"
+    -> ("87140", "ST PARDOUX LE LAC"); the last code of the text wins (street numbers come
+    first); ("", "") when it has none."""
+    matches = list(_POSTAL_AND_CITY.finditer(text or ""))
+    if not matches:
+        return "", ""
+    found = matches[-1]
+    city = " ".join(found.group(3).split()).strip(" -–.")
+    return found.group(1) + found.group(2), city
+
+
+def complete_address(record: ProjectRecord) -> None:
+    """Fill a record's missing postal code or commune name from its address block (or a
+    postal code written in the city field): the name is what tells the communes of a code
+    apart."""
+    if record.postal_code and record.city:
+        return
+    for text in (record.address, record.city):
+        cp, city = address_parts(text)
+        if cp and (not record.postal_code or record.postal_code == cp):
+            record.postal_code = record.postal_code or cp
+            if city and (not record.city or text == record.city):
+                record.city = city
+            return
+
+
 class Geocoder:
     def __init__(self, ban_enabled: bool | None = None, *, min_score: float = 0.5):
         if ban_enabled is None:
@@ -56,6 +88,7 @@ class Geocoder:
         """Place the record in place; records already placed by their normaliser are kept."""
         if record.insee_code and record.latitude is not None and record.longitude is not None:
             return
+        complete_address(record)
         has_point = record.latitude is not None and record.longitude is not None
         if self.ban_enabled and not has_point and (record.address or record.postal_code):
             answer = self.ban(record)

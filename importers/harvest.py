@@ -249,8 +249,9 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
     run.complete = complete
     run.needs_attention = bool(reasons)
     run.attention_reasons = reasons
-    # Records placed in no commune are reported (warnings) without making the run partial.
-    errors = pipeline.error_count - pipeline.counts["unplaced"]
+    # Records placed in no commune or against their coordinates, values set aside: reported
+    # (warnings, counted in ``notices``) without making the run partial.
+    errors = pipeline.error_count - pipeline.counts["notices"]
     if pipeline.counts["seen"] == 0 and (errors or reasons):
         run.status = HarvestRun.Status.FAILED
     elif errors or reasons:
@@ -272,6 +273,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         "placement": {
             "unplaced": pipeline.counts["unplaced"],
             "relocated": pipeline.counts["relocated"],
+            "contradictions": pipeline.counts["contradictions"],
         },
     }
     run.message = _message(run, errors)

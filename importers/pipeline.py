@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalogue import services
+from catalogue import geography, services
 from catalogue.models import ProjectSource
 from importers.crawl import diagnostics as diag
 from importers.crawl.transforms import transform_item
@@ -252,18 +252,22 @@ class Pipeline:
             # All unknown: listed for editors. A record its normaliser already coded (La France
             # s'engage's own code table) is not waiting for rules.
             self.recoder.recode(record.raw_tags, outcome.url)
+        given = (record.latitude, record.longitude)
         self.geocoder.geocode(record)
-        self.check_placement(outcome)
+        self.check_placement(outcome, given)
 
-    def check_placement(self, outcome: Outcome) -> None:
+    def check_placement(self, outcome: Outcome, given=(None, None)) -> None:
         """A record in no commune (or placed against its source's data) is reported in the
         run, with its id and title, so an editor can place it."""
         record = outcome.record
         if record.insee_code:
             if record.location_note:
                 self.counts["relocated"] += 1
+            if record.location_note in geography.CONTRADICTION_NOTES:
+                self.report_contradiction(outcome, given)
             return
         self.counts["unplaced"] += 1
+        self.counts["notices"] += 1
         given = ", ".join(v for v in (record.address, record.postal_code, record.city) if v)
         self.add_error(
             kind="unplaced",
@@ -275,6 +279,25 @@ class Pipeline:
             reason="Fiche placée dans aucune commune"
             + (f" (données de la source : {given})" if given else " (aucune adresse)")
             + (f" : {record.location_note}" if record.location_note else "."),
+        )
+
+    def report_contradiction(self, outcome: Outcome, given) -> None:
+        """Coordinates that contradicted the address: the address won (see
+        `catalogue.geography.placement`), the run says so."""
+        record = outcome.record
+        self.counts["contradictions"] += 1
+        self.counts["notices"] += 1
+        point = f" ({given[0]}, {given[1]})" if given[0] is not None else ""
+        self.add_error(
+            kind="location",
+            severity="warning",
+            url=outcome.url,
+            list_url=outcome.list_url,
+            position=outcome.position,
+            title=f"{record.source_id} — {record.title}" if record.source_id else record.title,
+            reason=f"Coordonnées de la source{point} incohérentes avec l'adresse "
+            f"({record.postal_code} {record.city}, INSEE {record.insee_code}) : "
+            "l'adresse l'emporte, la fiche est placée au centre de la commune.",
         )
 
     def add_error(

@@ -333,48 +333,21 @@ def _centroid_choice(communes: list[Commune]) -> Commune:
     return min(placed, key=lambda c: distance_km((mlat, mlon), (c.lat, c.lon)))  # type: ignore[arg-type]
 
 
-def _match_by_name(communes: list[Commune], city: str) -> Commune | None:
-    """Best name match among candidates: exact key, then one key containing the other."""
-    key = normalise_name(city)
-    if not key:
-        return None
-    keyed = [(normalise_name(c.name), c) for c in communes]
-    for name, c in keyed:
-        if name == key:
-            return c
-    # "PARIS" matches "PARIS 12 ARRONDISSEMENT"; "ST BRIEUC CEDEX" matches "ST BRIEUC".
-    partial = [c for name, c in keyed if name.startswith(key + " ") or key.startswith(name + " ")]
-    return partial[0] if partial else None
-
-
-def _communes_named(city: str) -> list[Commune]:
-    t = _table()
-    key = normalise_name(city)
-    return [c for c in (commune_by_insee(i) for i in t.by_name.get(key, ())) if c is not None]
-
-
 def find_commune(postal_code: str | None = None, city: str | None = None) -> Commune | None:
     """Best commune for a postal code and/or a city name; None if nothing fits.
 
-    With both, the city picks among the communes of the postal code (falling back to the
-    code's central commune when the name matches none). With a city only, an exact name match
-    (several communes may share a name: the first by INSEE code wins).
+    The name picks among the communes of the postal code (see `placement.resolve`: homonyms,
+    abbreviations, arrondissements, former communes, CEDEX codes), falling back to the code's
+    central commune when the name matches none. A name alone: the most populous homonym.
     """
-    candidates = communes_for_postal_code(postal_code) if postal_code else []
-    if candidates:
-        if city:
-            named = _match_by_name(candidates, city)
-            if named:
-                return named
-        return _centroid_choice(candidates)
-    if city:
-        named = _communes_named(city)
-        if postal_code and named:
-            dep = department_code_for_postal_code(normalise_postal_code(postal_code))
-            same_dep = [c for c in named if c.department_code == dep]
-            named = same_dep or named
-        return named[0] if named else None
-    return None
+    from catalogue.geography import names, placement
+
+    cp = normalise_postal_code(postal_code)
+    found = placement.resolve(cp, names.parse_city(city)) if city else None
+    if found is not None:
+        return found
+    candidates = communes_for_postal_code(cp) if cp else []
+    return _centroid_choice(candidates) if candidates else None
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -460,130 +433,11 @@ def autocomplete(prefix: str, limit: int = 10) -> list[Commune]:
     return result
 
 
-# --- the geolocation policy --------------------------------------------------------------------
+# --- the geolocation policy (catalogue/geography/placement.py) ---------------------------------
 
+from catalogue.geography.placement import (  # noqa: E402 - uses the look-ups above
+    CONTRADICTION_NOTES,
+    locate,
+)
 
-def _valid_point(lat: float | str | None, lon: float | str | None) -> tuple[float, float] | None:
-    try:
-        la, lo = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(la) or math.isnan(lo) or not (-90 <= la <= 90 and -180 <= lo <= 180):
-        return None
-    if la == 0 and lo == 0:
-        return None
-    return la, lo
-
-
-def _nearest_of(communes: list[Commune], point: tuple[float, float]) -> tuple[Commune, float]:
-    placed = [c for c in communes if c.has_centre]
-    best = min(placed, key=lambda c: distance_km(point, (c.lat, c.lon)))  # type: ignore[arg-type]
-    return best, distance_km(point, (best.lat, best.lon))  # type: ignore[arg-type]
-
-
-def _centre(commune: Commune, note: str, status: str) -> GeoResult:
-    if commune.has_centre:
-        return GeoResult(commune, commune.lat, commune.lon, note, status)
-    return GeoResult(commune, None, None, note or NOTE_UNVERIFIED, STATUS_UNVERIFIED)
-
-
-def locate(
-    postal_code: str | None = None,
-    city: str | None = None,
-    lat: float | str | None = None,
-    lon: float | str | None = None,
-) -> GeoResult:
-    """Decide where a record goes on the map, trusting the postal code over raw coordinates.
-
-    - coordinates within 30 km of a commune having the postal code: kept ("ok");
-    - coordinates farther from all of them: replaced by the commune centre ("corrected");
-    - postal code alone (or with a city): commune centre ("geocoded");
-    - postal code that does not exist (75000, 67003): the city by name, the coordinates if they
-      fall in the code's department, else the department's chef-lieu, else a commune sharing the
-      two-digit prefix ("approximate", with a note);
-    - coordinates alone: reverse placement on the nearest commune ("ok"), or kept and flagged
-      when no commune lies within 30 km ("outside");
-    - nothing: "missing".
-    """
-    cp = normalise_postal_code(postal_code)
-    point = _valid_point(lat, lon)
-    candidates = communes_for_postal_code(cp) if cp else []
-
-    if candidates:
-        named = _match_by_name(candidates, city) if city else None
-        placed = [c for c in candidates if c.has_centre]
-        if point and placed:
-            nearest, d = _nearest_of(placed, point)
-            if d <= CONSISTENCY_KM:
-                return GeoResult(named or nearest, point[0], point[1], "", STATUS_OK)
-            commune = named or _centroid_choice(candidates)
-            return _centre(commune, NOTE_CORRECTED, STATUS_CORRECTED)
-        commune = named or _centroid_choice(candidates)
-        if point and not commune.has_centre:
-            return GeoResult(commune, point[0], point[1], NOTE_UNVERIFIED, STATUS_UNVERIFIED)
-        return _centre(commune, "", STATUS_GEOCODED)
-
-    if cp:  # a well-formed postal code that no commune uses
-        return _locate_unknown_postal_code(cp, city, point)
-
-    if city:
-        named = _communes_named(city)
-        if named:
-            commune = named[0]
-            if point:
-                nearest, d = (
-                    _nearest_of(named, point)
-                    if any(c.has_centre for c in named)
-                    else (
-                        commune,
-                        math.inf,
-                    )
-                )
-                if d <= CONSISTENCY_KM:
-                    return GeoResult(nearest, point[0], point[1], "", STATUS_OK)
-                return _centre(commune, NOTE_CITY_FAR, STATUS_CORRECTED)
-            return _centre(commune, "", STATUS_GEOCODED)
-
-    if point:
-        return _reverse(point)
-    return GeoResult(None, None, None, "", STATUS_MISSING)
-
-
-def _reverse(point: tuple[float, float]) -> GeoResult:
-    commune = nearest_commune(point[0], point[1], max_km=OUTSIDE_KM)
-    if commune is None:
-        return GeoResult(None, point[0], point[1], NOTE_OUTSIDE, STATUS_OUTSIDE)
-    return GeoResult(commune, point[0], point[1], "", STATUS_OK)
-
-
-def _locate_unknown_postal_code(
-    cp: str, city: str | None, point: tuple[float, float] | None
-) -> GeoResult:
-    dep_code = department_code_for_postal_code(cp)
-    if city:
-        named = find_commune(postal_code=cp, city=city)
-        if named and (not dep_code or named.department_code == dep_code):
-            note = NOTE_UNKNOWN_CP_CITY.format(cp=cp)
-            if point and named.has_centre:
-                if distance_km(point, (named.lat, named.lon)) <= CONSISTENCY_KM:  # type: ignore[arg-type]
-                    return GeoResult(named, point[0], point[1], note, STATUS_APPROXIMATE)
-            return _centre(named, note, STATUS_APPROXIMATE)
-    if point and dep_code:
-        near = nearest_commune(point[0], point[1], max_km=OUTSIDE_KM)
-        if near and near.department_code == dep_code:
-            note = NOTE_UNKNOWN_CP_COORDS.format(cp=cp)
-            return GeoResult(near, point[0], point[1], note, STATUS_APPROXIMATE)
-    dep = department(dep_code)
-    if dep:
-        chef_lieu = commune_by_insee(dep.chef_lieu_insee)
-        if chef_lieu:
-            return _centre(chef_lieu, NOTE_UNKNOWN_CP_CHEF_LIEU.format(cp=cp), STATUS_APPROXIMATE)
-    # Last resort: the first commune whose postal code shares the two-digit prefix.
-    t = _table()
-    for code in sorted(t.by_postal):
-        if code[:2] == cp[:2]:
-            guess = t.commune(t.by_postal[code][0])
-            return _centre(guess, NOTE_UNKNOWN_CP_GUESS.format(cp=cp), STATUS_APPROXIMATE)
-    if point:
-        return _reverse(point)
-    return GeoResult(None, None, None, "", STATUS_MISSING)
+__all__ += ["CONTRADICTION_NOTES", "department_code_for_postal_code"]
