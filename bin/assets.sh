@@ -72,6 +72,16 @@ if [ ! -f "$BASEMAP" ] || [ bin/basemap.mjs -nt "$BASEMAP" ]; then
     copied=$((copied + 1))
 fi
 
+# The territory pages' official geography (communes, EPCI, populations), converted from the
+# pinned @etalab/decoupage-administratif when the installed package is newer than the committed
+# file (catalogue/territories/data/PROVENANCE.md); the conversion is deterministic.
+TERRITORIES=catalogue/territories/data/territories.json.gz
+DA=node_modules/@etalab/decoupage-administratif
+if [ -f "$DA/package.json" ] && [ "$DA/package.json" -nt "$TERRITORIES" ] && [ -x .venv/bin/python ]; then
+    .venv/bin/python manage.py build_territories --source "$DA"
+    touch "$TERRITORIES"
+fi
+
 SQ=node_modules/squire-rte
 for f in squire.js squire.js.map; do
     copy "$SQ/dist/$f" "$VENDOR/squire/$f"

@@ -207,6 +207,10 @@ def _filtered(query: SearchQuery, *, exclude_facet: str | None = None, text: boo
     for facet, values in query.constraints(exclude=exclude_facet):
         qs = _apply_constraint(qs, facet, values)
     qs = _apply_geo(qs, query)
+    if query.territory:
+        from .territory import filter_territory
+
+        qs = filter_territory(qs, query.territory)
     if text:
         qs = _filter_text(qs, text_terms(query))
     return qs

@@ -318,6 +318,10 @@ def build(query: SearchQuery, terms: list[str], centre) -> QuerySets:
     place = geo_ids(query, centre)
     if place is not None:
         sets.parts.append(("place", place))
+    if query.territory:
+        from .territory import territory_ids
+
+        sets.parts.append(("territoire", territory_ids(query.territory)))
     return sets
 
 

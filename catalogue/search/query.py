@@ -23,6 +23,8 @@ URL parameter names are a stable public contract (also used by ``/api/projects``
     coup_de_coeur "1"
     commune       INSEE code of the centre of a radius search; rayon = radius in km
     bbox          "west,south,east,north" in degrees ("in this map view")
+    territoire    "<kind>/<code>": the projects of a territory page (region/84,
+                  departement/2A, epci/<siren>, commune/<insee>; see catalogue.territories)
     tri           relevance | newest | title | nearest
     page          1-based page number
 
@@ -72,6 +74,14 @@ MAX_VALUES_PER_FACET = 50
 
 _VALUE_RE = re.compile(r"^[\w\-.]{1,64}$")
 _INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+_TERRITORY_RE = re.compile(r"^(region|departement|epci|commune)/[0-9AB]{2,9}$")
+
+
+def clean_territory(value: str) -> str:
+    """A territory key ("epci/200054781") in canonical form, or "" when malformed."""
+    kind, _, code = (value or "").strip().partition("/")
+    key = f"{kind}/{code.upper()}"
+    return key if _TERRITORY_RE.match(key) else ""
 
 
 def _getlist(params, key: str) -> list[str]:
@@ -137,6 +147,7 @@ class SearchQuery:
     commune: str = ""  # INSEE code
     radius_km: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    territory: str = ""  # "<kind>/<code>" (see `clean_territory`)
     sort: str = ""  # "" = the default: relevance with text, newest without
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -189,6 +200,7 @@ class SearchQuery:
         text = " ".join(_first(params, key("q")).split())[:200]
         return cls(
             text=text,
+            territory=clean_territory(_first(params, key("territoire"))),
             filters=filters,
             commune=commune,
             radius_km=radius,
@@ -227,6 +239,8 @@ class SearchQuery:
                 params[prefix + "rayon"] = str(self.radius_km)
         if self.bbox:
             params[prefix + "bbox"] = ",".join(_format_float(v) for v in self.bbox)
+        if self.territory:
+            params[prefix + "territoire"] = self.territory
         if self.sort:
             params[prefix + "tri"] = self.sort
         if page and self.page > 1:
@@ -266,7 +280,7 @@ class SearchQuery:
     @property
     def has_filters(self) -> bool:
         """Anything the visitor chose (presets excluded)."""
-        return bool(self.text or self.filters or self.commune or self.bbox)
+        return bool(self.text or self.filters or self.commune or self.bbox or self.territory)
 
     def is_selected(self, facet: str, value: str) -> bool:
         return value in self.filters.get(facet, ())
@@ -286,6 +300,8 @@ class SearchQuery:
             return replace(self, commune="", radius_km=None, page=1)
         if facet == "bbox":
             return replace(self, bbox=None, page=1)
+        if facet == "territoire":
+            return replace(self, territory="", page=1)
         filters = {k: list(v) for k, v in self.filters.items()}
         if facet in filters:
             if value is None:
@@ -308,6 +324,7 @@ class SearchQuery:
     def cache_key(self) -> str:
         """A stable string of everything that changes the matched set (not page or sort)."""
         parts = [self.text.lower(), self.commune, str(self.effective_radius_km), str(self.bbox)]
+        parts.append(self.territory)
         parts += [f"{f}={','.join(v)}" for f, v in sorted(self.filters.items())]
         parts += [f"preset:{f}={','.join(v)}" for f, v in sorted(self.presets.items())]
         return "|".join(parts)

@@ -38,6 +38,13 @@ def commune_label(commune) -> str:
     return f"{name} ({commune.department_code})" if commune.department_code else name
 
 
+def territory_label(key: str) -> str:
+    from ..territories import geo
+
+    territory = geo.parse_key(key)
+    return territory.name if territory else key
+
+
 def resolve_place(request) -> HttpResponseRedirect | None:
     """Without JavaScript the visitor types a commune name (``ou``): find it, then redirect
     to the canonical URL (``commune=<INSEE>``); with JavaScript the combobox fills it."""
@@ -116,6 +123,13 @@ def presentation(results, base_url: str, *, prefix: str = "", anchor: str = "") 
             {
                 "label": _("Dans la zone de la carte"),
                 "url": _url(base_url, query.without("bbox"), prefix, anchor),
+            }
+        )
+    if query.territory:
+        chips.append(
+            {
+                "label": _("Territoire : %(name)s") % {"name": territory_label(query.territory)},
+                "url": _url(base_url, query.without("territoire"), prefix, anchor),
             }
         )
     sorts = [
