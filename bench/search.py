@@ -348,6 +348,20 @@ def naive_query(word, domaine=None, public=None):
     return count, page, counts
 
 
+def similar_report(rng, n):
+    """Similar projects ("Projets similaires") of random projects, in the same engine state."""
+    from catalogue.models import ProjectSearchEntry
+    from catalogue.search.similar import similar_projects
+
+    ids = list(ProjectSearchEntry.objects.values_list("pk", flat=True))
+    picks = [(pk,) for pk in rng.sample(ids, min(n, len(ids)))]
+    similar_projects(picks[0][0])  # warm: entry places and code sets of this data version
+    durations = timed(similar_projects, picks)
+    target = "OK" if percentile(durations, 0.95) < 0.050 else "MISSED"
+    print(f"engine  similar projects (near + elsewhere):          {fmt(durations)}")
+    print(f"target  similar p95 < 50 ms: {target} (naive baseline: bench/territories.py)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
@@ -488,6 +502,7 @@ def main():
             f"target  wall p95 < 150 ms: {target}; text alone: {alone_target}; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
+        similar_report(rng, args.queries)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from django.db import connection
 from . import idsets
 
 _KEY = ("*", "places")
+_BY_INSEE = ("*", "places-by-insee")
 
 
 def entry_places() -> dict[int, tuple[str, float | None, float | None]]:
@@ -30,6 +31,21 @@ def entry_places() -> dict[int, tuple[str, float | None, float | None]]:
         cursor.execute(f"SELECT page_id, insee_code, latitude, longitude FROM {idsets.ENTRY}")
         found = {pk: (insee or "", lat, lng) for pk, insee, lat, lng in cursor.fetchall()}
     cache["sets"][_KEY] = found
+    return found
+
+
+def ids_by_insee() -> dict[str, frozenset[int]]:
+    """INSEE code -> ids of the entries placed there (from `entry_places`, per data version)."""
+    cache = idsets._fresh()
+    found = cache["sets"].get(_BY_INSEE)
+    if found is not None:
+        return found
+    grouped: dict[str, list[int]] = {}
+    for pk, (insee, _lat, _lng) in entry_places().items():
+        if insee:
+            grouped.setdefault(insee, []).append(pk)
+    found = {insee: frozenset(ids) for insee, ids in grouped.items()}
+    cache["sets"][_BY_INSEE] = found
     return found
 
 
@@ -64,3 +80,8 @@ def count_by_commune(ids) -> dict[str, int]:
         if place and place[0]:
             counts[place[0]] = counts.get(place[0], 0) + 1
     return counts
+
+
+def distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (km) between two (lat, lng) points."""
+    return _km(a[0], a[1], math.cos(math.radians(a[0])), b[0], b[1])

@@ -3,19 +3,17 @@ commune (see `catalogue.territories.geo`).
 
 Regions and departments are the index's columns (the same id sets as the ``region`` and
 ``departement`` facets, so a territory page counts exactly what the facet counts); an EPCI or
-a commune is the set of entries whose INSEE code is one of its communes' codes (delegated
+a commune is the set of entries whose INSEE code is one of its communes' codes (from the
+engine's per-data-version places, `places.ids_by_insee`) (delegated
 communes and municipal arrondissements included). An unknown territory matches nothing.
 """
 
 from __future__ import annotations
 
-import json
-
-from django.db import connection
 from django.db.models import QuerySet
 
 from ..models import ProjectSearchEntry
-from . import idsets
+from . import idsets, places
 
 COLUMN = {"region": "region", "departement": "departement"}
 
@@ -39,12 +37,8 @@ def territory_ids(key: str) -> frozenset[int]:
         return found
     from ..territories import geo
 
-    codes = sorted(geo.commune_codes(territory))
-    if connection.vendor == "postgresql":
-        condition, params = "insee_code = ANY(%s)", [codes]
-    else:
-        condition, params = "insee_code IN (SELECT value FROM json_each(%s))", [json.dumps(codes)]
-    found = idsets._fetch(f"SELECT page_id FROM {idsets.ENTRY} WHERE {condition}", params)
+    by_insee = places.ids_by_insee()
+    found = frozenset().union(*(by_insee.get(code, ()) for code in geo.commune_codes(territory)))
     if len(cache["sets"]) < idsets._CACHE_LIMIT:
         cache["sets"][("territoire", key)] = found
     return found

@@ -25,6 +25,7 @@ from . import geo, panels
 from .figures import _projects_url, figures, query_of, url_of
 
 CACHE_SECONDS = 600
+PER_PAGE = 12
 KIND_LABELS = {
     "region": gettext_lazy("Région"),
     "departement": gettext_lazy("Département"),
@@ -84,7 +85,7 @@ def territory_page(request, kind: str, code: str):
     params = request.GET.copy()
     for key in ("territoire", "comparer"):
         params.pop(key, None)
-    query = query_of(territory, SearchQuery.from_params(params))
+    query = query_of(territory, SearchQuery.from_params(params, per_page=PER_PAGE))
     results = engine.execute(query)
     base_url = url_of(territory)
     data = cached_figures(territory)

@@ -1322,4 +1322,9 @@ TRANSLATIONS = {
     'Les projets du territoire': "The territory's projects",
     'Carte des projets du territoire': "Map of the territory's projects",
     'Géographie officielle et populations : %(package)s %(version)s (%(licence)s).': 'Official geography and populations: %(package)s %(version)s (%(licence)s).',
+    'Projets similaires': 'Similar projects',
+    "Près d'ici": 'Nearby',
+    'Ailleurs': 'Elsewhere',
+    'Pages de territoire': 'Territory pages',
+    'Année': 'Year',
 }
