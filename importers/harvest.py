@@ -269,6 +269,10 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "cache_hits": pipeline.geocoder.cache_hits,
         },
         "unknown_tags": len(pipeline.recoder.unknown),
+        "keys": {
+            "conflicts": pipeline.counts["conflicts"],
+            "duplicates": pipeline.counts["duplicates"],
+        },
         "unreachable": len(unreachable),
         "placement": {
             "unplaced": pipeline.counts["unplaced"],
@@ -300,6 +304,9 @@ def _message(run: HarvestRun, errors: int) -> str:
     unplaced = run.diagnostics["placement"]["unplaced"]
     if unplaced:
         parts.append(f"{unplaced} fiche(s) placée(s) dans aucune commune")
+    conflicts = (run.diagnostics.get("keys") or {}).get("conflicts")
+    if conflicts:
+        parts.append(f"{conflicts} conflit(s) de clé : fiches gardées à part, voir le rapport")
     if run.dry_run:
         parts.append("essai à blanc : rien n'a été écrit")
     elif not run.complete:

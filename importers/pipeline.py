@@ -29,6 +29,7 @@ from importers.geocode import Geocoder
 from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemFingerprint
 from importers.normalise.items import Outcome, get_normaliser
 from importers.recoding import Recoder
+from importers.run_keys import RunKeys, where
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Pipeline:
         self.seen_at = run.started_at if run is not None else timezone.now()
         self.normaliser = get_normaliser(source.normaliser, source.name)
         self.transforms = (source.config or {}).get("transforms") or {}
+        self.keys = RunKeys((source.config or {}).get("key"))
         self.recoder = Recoder(source)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
@@ -98,9 +100,14 @@ class Pipeline:
 
     # -- input ------------------------------------------------------------------------------
     def on_item(self, item: dict) -> None:
-        item = transform_item(item, self.transforms)
+        item = self.keys.composite(transform_item(item, self.transforms))
+        key = self.normaliser.key_of(item)
+        if key:
+            item = self.claim_raw(item, key)
+            if item is None:
+                return
+            key = self.normaliser.key_of(item)
         if self.fast:
-            key = self.normaliser.quick_key(item)
             if key:
                 self.raw_pending.append((item, key, self.raw_hash(item)))
                 if len(self.raw_pending) >= self.batch_size:
@@ -194,7 +201,7 @@ class Pipeline:
         """Fingerprints of the items just written (the next run recognises them raw)."""
         rows = {}
         for outcome in outcomes:
-            key = self.normaliser.quick_key(outcome.raw) if outcome.raw else None
+            key = self.normaliser.key_of(outcome.raw) if outcome.raw else None
             if key:
                 rows[key] = ItemFingerprint(
                     source=self.source,
@@ -225,7 +232,58 @@ class Pipeline:
             reason=error.reason,
         )
 
+    # -- keys seen twice in one run ----------------------------------------------------------
+    def claim_raw(self, item: dict, key: str) -> dict | None:
+        """The item, renamed when its key is a conflict; None when it repeats an item of this
+        run word for word (counted once)."""
+        claim = self.keys.claim(key, self.raw_hash({**item, "url": None}), where(item))
+        if claim.verdict == "new":
+            return {**item, "claimed": True}
+        claim.key = claim.key.split(":", 1)[1]  # "id:…" / "url:…": the key itself
+        title = " ".join(next(iter((item.get("fields") or {}).values()), []))[:200]
+        self.report_key(claim, key.split(":", 1)[1], item, title)
+        if claim.verdict == "same":
+            return None
+        return {**item, "key": claim.key, "claimed": True}
+
+    def claim_record(self, outcome: Outcome) -> bool:
+        """Record-level check for items keyed only once normalised (by their title)."""
+        record = outcome.record
+        key = record.source_id or record.source_url
+        claim = self.keys.claim(key, record.content_hash(), where(outcome.raw))
+        if claim.verdict == "new":
+            return True
+        self.report_key(claim, key, outcome.raw, record.title)
+        record.source_id = claim.key
+        return claim.verdict == "conflict"
+
+    def report_key(self, claim, key: str, item: dict, title: str) -> None:
+        kind = "conflict" if claim.verdict == "conflict" else "duplicate"
+        self.counts[kind + "s"] += 1
+        if kind == "conflict":
+            reason = (
+                f"Clé « {key} » déjà vue dans cette collecte ({claim.first}) avec un autre "
+                f"contenu : les deux fiches sont gardées, celle-ci sous « {claim.key} ». "
+                "Une clé composée (« key » dans la configuration) les distinguerait."
+            )
+        else:
+            self.counts["seen"] += 1
+            reason = f"Identique à la fiche « {claim.key} » ({claim.first}) : comptée une fois."
+        self.add_error(
+            kind=kind,
+            severity="warning",
+            url=item.get("url") or "",
+            list_url=item.get("list_url") or "",
+            position=item.get("position"),
+            title=title,
+            reason=reason,
+        )
+
     def accept(self, outcome: Outcome) -> None:
+        if outcome.record is not None and not outcome.raw.get("claimed"):
+            if not self.claim_record(outcome):
+                self._advance(1)
+                return
         self.counts["seen"] += 1
         if outcome.record is None:
             self.counts["invalid"] += 1

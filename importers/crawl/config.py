@@ -25,7 +25,7 @@ MIN_DOWNLOAD_DELAY = 0.5
 #: Record attributes whose fields are multi-line text unless their transform says "line".
 MULTILINE_ATTRIBUTES = ("description", "summary")
 #: Keys of the common part left out of ``to_dict()`` while empty.
-OPTIONAL_KEYS = ("transforms",)
+OPTIONAL_KEYS = ("transforms", "key")
 
 
 class ConfigError(ValueError):
@@ -75,6 +75,9 @@ class SourceConfig:
     allowed_hosts: list[str] = field(default_factory=list)
     #: Field transforms and text modes, per field (``importers.crawl.transforms``).
     transforms: dict[str, Any] = field(default_factory=dict)
+    #: The records' key when they carry no unique id: field names, "@list", "@position"
+    #: (``importers.run_keys``).
+    key: list[str] = field(default_factory=list)
 
     def entry_urls(self) -> list[str]:
         """The URLs the configuration starts from (their hosts are the source's own)."""
@@ -139,9 +142,12 @@ class SourceConfig:
                 messages.append(f"Hôte autorisé invalide : « {host} » (un nom, sans schéma).")
             else:
                 messages += _url_problems([f"http://{host.strip()}/"], "Hôte autorisé")
+        from importers.run_keys import key_problems
+
         from .transforms import problems as transform_problems
 
         messages += transform_problems(self.transforms, self.field_names())
+        messages += key_problems(self.key, self.field_names())
         return messages
 
 

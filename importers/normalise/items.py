@@ -152,6 +152,8 @@ class Normaliser:
             record = self.record(item)
         except Exception as error:  # noqa: BLE001 - one odd item must not stop the run
             return [_outcome(item, None, f"Normalisation impossible : {error!r}")]
+        if item.get("key"):  # the configured key, or the one a conflict gave (run_keys)
+            record.source_id = item["key"]
         return [_outcome(item, record)]
 
     def close(self) -> list[Outcome]:
@@ -164,6 +166,10 @@ class Normaliser:
         """The record key ("id:…" or "url:…") read without normalising, or None when only
         the normalisation can tell (such items always go the whole way)."""
         return None
+
+    def key_of(self, item: dict[str, Any]) -> str | None:
+        """`quick_key`, unless the item carries its key (configured, or given by a conflict)."""
+        return "id:" + item["key"] if item.get("key") else self.quick_key(item)
 
 
 def _values(item: dict, prefer_abs: bool = True) -> dict[str, list[str]]:
