@@ -12,26 +12,12 @@ from django.db import transaction
 
 from .models import NomenclatureCode, ProjectPage
 from .page_values import ServiceError, safe_value
+from .project_fields import HOLDER_FIELDS
 from .provenance import mark_curated
 from .richtext import editor_html
 from .site_tree import ensure_moderation_workflow
 
 logger = logging.getLogger(__name__)
-
-# The curated fields a project's approved holder may change from the front end.
-HOLDER_FIELDS = (
-    "summary",
-    "description",
-    "image",
-    "website",
-    "contact_email",
-    "contact_phone",
-    "codes",
-    "address",
-    "postal_code",
-    "city",
-    "stage",
-)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .keywords import keyword_names
 from .models import NomenclatureCode, ProjectDistinction, ProjectPage
+from .project_fields import ONE_LINE_FIELDS, PLAIN_FIELDS, SOCIAL_FIELDS, URL_FIELDS
 from .records import ProjectRecord
 from .richtext import editor_html
 from .sanitise import one_line, plain_text, rich_text, safe_url, text_to_rich_text
@@ -19,41 +20,6 @@ from .sanitise import one_line, plain_text, rich_text, safe_url, text_to_rich_te
 
 class ServiceError(Exception):
     """A record that cannot be written; the message says why, in French for editors."""
-
-
-SOCIAL_FIELDS = {
-    "facebook": "facebook_url",
-    "twitter": "twitter_url",
-    "linkedin": "linkedin_url",
-    "instagram": "instagram_url",
-    "youtube": "youtube_url",
-}
-
-
-# Record attributes copied onto page fields of the same name (text made safe on the way).
-PLAIN_FIELDS = (
-    "summary",
-    "website",
-    "contact_email",
-    "contact_phone",
-    "structure_name",
-    "structure_kind",
-    "start_year",
-    "stage",
-    "scale",
-    "address",
-    "postal_code",
-    "city",
-    "insee_code",
-    "location_note",
-)
-
-
-# Page fields holding one line of text, and the multi-line plain text ones.
-ONE_LINE_FIELDS = {"title", "structure_name", "address", "city", "contact_phone", "location_note"}
-
-
-URL_FIELDS = {"website", *SOCIAL_FIELDS.values()}
 
 
 def description_html(text: str) -> str:

@@ -10,6 +10,7 @@ from wagtail.images.fields import WagtailImageField
 from catalogue.collation import Collated
 from catalogue.geography import communes_for_postal_code, normalise_postal_code
 from catalogue.models import NomenclatureCode, Stage
+from catalogue.project_fields import HOLDER_FIELDS
 from catalogue.sanitise import to_rich_text
 from catalogue.validators import http_url_validator, validate_postal_code
 
@@ -113,18 +114,8 @@ class HolderEditForm(forms.Form):
         required=False,
     )
 
-    FIELDS = (
-        "summary",
-        "description",
-        "website",
-        "contact_email",
-        "contact_phone",
-        "codes",
-        "address",
-        "postal_code",
-        "city",
-        "stage",
-    )
+    # The holder-editable fields (catalogue.project_fields) but the image: changed by upload only.
+    FIELDS = tuple(name for name in HOLDER_FIELDS if name != "image")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

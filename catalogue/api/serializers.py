@@ -10,106 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
+
+from ..project_fields import (
+    API_COLUMNS,
+    API_FIELDS,
+    FIELD_DOCS,  # noqa: F401 - the API's views and schema read it here
+    PUBLIC_FIELDS,
+)
 
 LICENCE = "Licence Ouverte 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 LIST_SEPARATOR = " | "
 BATCH = 1000
 
-SCALARS = (
-    "pk",
-    "url_path",
-    "title",
-    "summary",
-    "structure_name",
-    "structure_kind",
-    "stage",
-    "scale",
-    "start_year",
-    "website",
-    "address",
-    "postal_code",
-    "city",
-    "insee_code",
-    "department_code",
-    "department_name",
-    "region_code",
-    "region_name",
-    "latitude",
-    "longitude",
-    "coup_de_coeur",
-    "first_published_at",
-    "last_published_at",
-)
+# Page columns read per batch, public field names in output order (CSV columns follow it;
+# lists are joined there), what each means (the OpenAPI schema and the /api/ page show these,
+# lazily translated: str() them before JSON serialisation): all declared in project_fields.
+SCALARS = API_COLUMNS
 
-# Public field names, in output order (CSV columns follow it; lists are joined there).
-FIELDS = (
-    "id",
-    "url",
-    "title",
-    "summary",
-    "structure",
-    "kind",
-    "stage",
-    "scale",
-    "start_year",
-    "website",
-    "address",
-    "postal_code",
-    "city",
-    "insee",
-    "department",
-    "department_name",
-    "region",
-    "region_name",
-    "lat",
-    "lng",
-    "codes",
-    "groups",
-    "tags",
-    "coup_de_coeur",
-    "sources",
-    "first_published_at",
-    "last_published_at",
-    "licence",
-    "licence_url",
-)
-
-# What each field means (the OpenAPI schema and the /api/ page show these, in the request's
-# language: lazy, so str() them before JSON serialisation).
-FIELD_DOCS = {
-    "id": _("Identifiant stable de la fiche sur Carrefour."),
-    "url": _("Adresse de la fiche sur Carrefour."),
-    "title": _("Nom du projet."),
-    "summary": _("Résumé en texte brut."),
-    "structure": _("Structure porteuse."),
-    "kind": _("Type de structure (valeurs du paramètre `structure`)."),
-    "stage": _("Stade du projet (valeurs du paramètre `stade`)."),
-    "scale": _("Échelle territoriale (valeurs du paramètre `echelle`)."),
-    "start_year": _("Année de lancement."),
-    "website": _("Site du projet."),
-    "address": _("Adresse."),
-    "postal_code": _("Code postal."),
-    "city": _("Commune."),
-    "insee": _("Code commune INSEE."),
-    "department": _("Code du département."),
-    "department_name": _("Nom du département."),
-    "region": _("Code INSEE de la région."),
-    "region_name": _("Nom de la région."),
-    "lat": _("Latitude (WGS 84)."),
-    "lng": _("Longitude (WGS 84)."),
-    "codes": _("Codes de la nomenclature CIS (valeurs du paramètre `code`)."),
-    "groups": _("Thématiques (Domaines, Publics, Méthodes) déduites des codes."),
-    "tags": _("Mots-clés libres."),
-    "coup_de_coeur": _("Mis en avant par la rédaction."),
-    "sources": _("Partenaires qui référencent le projet : nom, page d'origine, toujours listé."),
-    "first_published_at": _("Première publication sur Carrefour (ISO 8601)."),
-    "last_published_at": _("Dernière publication sur Carrefour (ISO 8601)."),
-    "licence": _("Licence de la fiche sur Carrefour."),
-    "licence_url": _("Texte de la licence."),
-}
+FIELDS = API_FIELDS
 
 
 class UrlBuilder:
@@ -216,37 +136,21 @@ def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dic
             for slug in groups_by_code.get(code_id, ()):
                 if slug not in groups:
                     groups.append(slug)
+        computed = {
+            "url": urls(row["url_path"]),
+            "codes": [codes_by_pk[c] for c in code_ids if c in codes_by_pk],
+            "groups": groups,
+            "tags": tags[pk],
+            "sources": sources[pk],
+            "first_published_at": _iso(row["first_published_at"]),
+            "last_published_at": _iso(row["last_published_at"]),
+            "licence": LICENCE,
+            "licence_url": LICENCE_URL,
+        }
         out.append(
             {
-                "id": pk,
-                "url": urls(row["url_path"]),
-                "title": row["title"],
-                "summary": row["summary"],
-                "structure": row["structure_name"],
-                "kind": row["structure_kind"],
-                "stage": row["stage"],
-                "scale": row["scale"],
-                "start_year": row["start_year"],
-                "website": row["website"],
-                "address": row["address"],
-                "postal_code": row["postal_code"],
-                "city": row["city"],
-                "insee": row["insee_code"],
-                "department": row["department_code"],
-                "department_name": row["department_name"],
-                "region": row["region_code"],
-                "region_name": row["region_name"],
-                "lat": row["latitude"],
-                "lng": row["longitude"],
-                "codes": [codes_by_pk[c] for c in code_ids if c in codes_by_pk],
-                "groups": groups,
-                "tags": tags[pk],
-                "coup_de_coeur": row["coup_de_coeur"],
-                "sources": sources[pk],
-                "first_published_at": _iso(row["first_published_at"]),
-                "last_published_at": _iso(row["last_published_at"]),
-                "licence": LICENCE,
-                "licence_url": LICENCE_URL,
+                f.public: computed[f.public] if f.public in computed else row[f.attname]
+                for f in PUBLIC_FIELDS
             }
         )
     return out

@@ -21,6 +21,7 @@ from wagtail.search import index
 from wagtailgeowidget.panels import LeafletPanel
 
 from ..panels import ProvenancePanel
+from ..project_fields import CURATABLE_FIELDS  # noqa: F401 - declared with every field
 from ..richtext import DESCRIPTION_FEATURES
 from ..validators import (
     http_url_validator,
@@ -32,34 +33,6 @@ from ..validators import (
 from .choices import Scale, Stage, StructureKind
 
 POINT_RE = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)")
-
-# Fields a harvest may set; an editor's or a holder's edit of one "curates" it.
-CURATABLE_FIELDS = (
-    "title",
-    "summary",
-    "description",
-    "image",
-    "website",
-    "facebook_url",
-    "twitter_url",
-    "linkedin_url",
-    "instagram_url",
-    "youtube_url",
-    "contact_email",
-    "contact_phone",
-    "structure_name",
-    "structure_kind",
-    "start_year",
-    "stage",
-    "scale",
-    "address",
-    "postal_code",
-    "city",
-    "insee_code",
-    "location",
-    "codes",
-    "tags",
-)
 
 
 def format_point(lat, lng):

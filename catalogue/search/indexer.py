@@ -19,40 +19,28 @@ from ..models import (
     ProjectSearchEntry,
     ProjectSource,
 )
+from ..project_fields import INDEXED_COLUMNS, PAGE_FACETS
 from ..rows import insert_rows
 from . import text as textmod
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-# Plain page columns read in bulk (the description is the only large one).
+# Plain page columns read in bulk (the description is the only large one): those the entry
+# copies (declared in catalogue.project_fields) and those its URL and searched text need.
 PAGE_FIELDS = (
     "id",
-    "title",
     "slug",
     "url_path",
     "live",
-    "first_published_at",
-    "last_published_at",
-    "summary",
     "description",
-    "image_id",
-    "website",
-    "structure_name",
-    "structure_kind",
-    "start_year",
-    "stage",
-    "scale",
-    "city",
-    "postal_code",
-    "insee_code",
-    "department_code",
     "department_name",
-    "region_code",
     "region_name",
-    "latitude",
-    "longitude",
-    "coup_de_coeur",
+    *INDEXED_COLUMNS,
+)
+# The entry's columns copied from the page, with their lengths (title and structure cut).
+_COPIED = tuple(
+    (name, ProjectSearchEntry._meta.get_field(name).max_length) for name in INDEXED_COLUMNS
 )
 
 
@@ -113,23 +101,15 @@ def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem):
         for family, slug in lookups.code_groups.get(code_id, ()):
             if family in FAMILY_FACET:
                 facets.add((FAMILY_FACET[family], slug))
-    if page.structure_kind:
-        facets.add(("structure", page.structure_kind))
-    if page.stage:
-        facets.add(("stade", page.stage))
-    if page.scale:
-        facets.add(("echelle", page.scale))
-    if page.region_code:
-        facets.add(("region", page.region_code))
-    if page.department_code:
-        facets.add(("departement", page.department_code))
+    for column, facet in PAGE_FACETS:
+        value = getattr(page, column)
+        if value:
+            facets.add((facet, "1" if value is True else value))
     still_listed = not sources or any(listed for _slug, listed in sources)
     for partner_slug, _listed in sources:
         if partner_slug:
             facets.add(("partenaire", partner_slug))
     facets.add(("reference", "oui" if still_listed else "non"))
-    if page.coup_de_coeur:
-        facets.add(("coup_de_coeur", "1"))
 
     body_parts = [
         page.summary,
@@ -146,32 +126,18 @@ def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem):
         search_title, search_body = textmod.stemmed(page.title), textmod.stemmed(body)
     else:
         search_title, search_body = textmod.normalise(page.title), textmod.normalise(body)
+    copied = {}
+    for name, max_length in _COPIED:
+        value = getattr(page, name)
+        copied[name] = value[:max_length] if max_length and isinstance(value, str) else value
     entry = ProjectSearchEntry(
         page_id=page.id,
-        title=page.title[:255],
         title_sort=textmod.normalise(page.title)[:255],
         url=url[:500],
-        summary=page.summary,
-        structure_name=page.structure_name[:255],
-        structure_kind=page.structure_kind,
-        stage=page.stage,
-        scale=page.scale,
-        start_year=page.start_year,
-        city=page.city,
-        postal_code=page.postal_code,
-        insee_code=page.insee_code,
-        department_code=page.department_code,
-        region_code=page.region_code,
-        latitude=page.latitude,
-        longitude=page.longitude,
-        website=page.website,
-        image_id=page.image_id,
-        coup_de_coeur=page.coup_de_coeur,
         still_listed=still_listed,
-        first_published_at=page.first_published_at,
-        last_published_at=page.last_published_at,
         search_title=search_title,
         search_body=search_body,
+        **copied,
     )
     return entry, facets
 
