@@ -17,3 +17,20 @@ from . import admin_moderation  # noqa: E402
 hooks.register("register_admin_urls", admin_moderation.admin_urls)
 hooks.register("register_admin_menu_item", admin_moderation.menu_item)
 register_snippet(admin_moderation.SpaceViewSet)
+
+
+# --- what community shows on the catalogue's pages (catalogue.slots) ---------------------------
+@hooks.register("catalogue_page_slots")
+def page_slots():
+    """Holders, follows and comments on project pages, comments on articles, the search's feed
+    link and "save this search", the member's links in the header."""
+    return {
+        name: [f"community/slots/{name}.html"]
+        for name in (
+            "project_community",
+            "article_extra",
+            "search_head",
+            "search_tools",
+            "account_links",
+        )
+    }

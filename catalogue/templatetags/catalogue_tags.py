@@ -33,3 +33,18 @@ def project_jsonld(context, page):
     request = context.get("request")
     url = page.get_full_url(request) or ""
     return jsonld.embed(jsonld.project_page(page, url))
+
+
+@register.simple_tag(takes_context=True)
+def page_slot(context, name):
+    """What other apps put in this slot of the page (`catalogue.slots`); "" when none does."""
+    from django.utils.safestring import mark_safe
+
+    from ..slots import slot_templates
+
+    parts = []
+    for template_name in slot_templates(name):
+        template = context.template.engine.get_template(template_name)
+        with context.push():
+            parts.append(template.render(context))
+    return mark_safe("".join(parts))
