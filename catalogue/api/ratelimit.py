@@ -4,6 +4,13 @@ Settings: ``API_RATE_LIMIT`` (e.g. ``"120/60"``: 120 requests per 60 seconds per
 or ``"0"`` disables it), ``API_MAP_RATE_LIMIT`` for the map endpoint (a map asks again on every
 move), and ``API_RATE_LIMIT_TRUST_FORWARDED`` to read the client IP from X-Forwarded-For behind
 a reverse proxy. A real shared cache (Redis) makes the limit global across processes.
+
+Why not pyrate-limiter (pinned, because schemathesis requires it): its buckets keep their own
+state in memory, Redis, SQLite or PostgreSQL, while this limit must live where the site's other
+shared counters do, Django's cache (the database table ``carrefour_cache`` without Redis, so the
+limit holds across gunicorn workers on SQLite too); one ``add`` and one ``incr`` per request
+do it. The decisions are those of pyrate-limiter's ``FixedWindow`` algorithm, window for
+window and wait for wait (tests/catalogue/test_reference_implementations.py).
 """
 
 from __future__ import annotations

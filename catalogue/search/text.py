@@ -7,6 +7,11 @@ FrenchLightStemmer, applied to already unaccented words). It folds plurals, femi
 common derivational suffixes ("logements" = "logement", "educatrice" = "educateur",
 "solidarite" ~ "solidarites"), and is deliberately conservative. Applied identically at index
 and query time, so its exact stems matter less than its consistency.
+
+Why hand-written: the maintained Python stemmers (snowballstemmer, PyStemmer) implement
+Snowball's French algorithm, the heavier one PostgreSQL applies; none offers Savoy's light
+stemmer, which is a page of rules. It gives the reference outputs of Lucene's tests of the
+algorithm (tests/catalogue/test_reference_implementations.py).
 """
 
 from __future__ import annotations
