@@ -279,6 +279,11 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "relocated": pipeline.counts["relocated"],
             "contradictions": pipeline.counts["contradictions"],
         },
+        "links_set_aside": pipeline.counts["links_set_aside"],
+        "out_of_scope": {
+            "refused": pipeline.counts["out_of_scope_refused"],
+            "flagged": pipeline.counts["out_of_scope_flagged"],
+        },
     }
     run.message = _message(run, errors)
     run.finished_at = timezone.now()

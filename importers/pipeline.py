@@ -22,12 +22,14 @@ from django.utils import timezone
 
 from catalogue import geography, services
 from catalogue.models import ProjectSource
+from importers import scope
 from importers.crawl import diagnostics as diag
 from importers.crawl.transforms import transform_item
 from importers.dedup import DedupIndex, Match
 from importers.geocode import Geocoder
 from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemFingerprint
-from importers.normalise.items import Outcome, get_normaliser
+from importers.normalise import links
+from importers.normalise.items import Outcome, field_values, get_normaliser
 from importers.recoding import Recoder
 from importers.run_keys import RunKeys, where
 
@@ -75,6 +77,7 @@ class Pipeline:
         self.partner = source.partner
         self.seen_at = run.started_at if run is not None else timezone.now()
         self.normaliser = get_normaliser(source.normaliser, source.name)
+        self.scope = (source.config or {}).get("scope") or {}
         self.transforms = (source.config or {}).get("transforms") or {}
         self.keys = RunKeys((source.config or {}).get("key"))
         self.recoder = Recoder(source)
@@ -137,6 +140,7 @@ class Pipeline:
                 self.source.normaliser,
                 sorted((k, sorted(v)) for k, v in self.recoder.rules.items()),
                 self.geocoder.ban_enabled,
+                self.scope,
             ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -298,7 +302,32 @@ class Pipeline:
             self._advance(1)
             return
         self.prepare(outcome)
+        if self.out_of_scope(outcome):
+            self._advance(1)
+            return
         self.pending.append(outcome)
+
+    def out_of_scope(self, outcome: Outcome) -> bool:
+        """The source's scope rule (`importers.scope`): a record out of it is reported with
+        its id and title, and refused (True) or only flagged."""
+        reason = scope.verdict(self.scope, outcome.raw, outcome.record)
+        if not reason:
+            return False
+        refused = scope.action(self.scope) == "refuse"
+        record = outcome.record
+        self.counts["out_of_scope_refused" if refused else "out_of_scope_flagged"] += 1
+        self.counts["notices"] += 1
+        self.add_error(
+            kind="scope",
+            severity="warning",
+            url=outcome.url,
+            list_url=outcome.list_url,
+            position=outcome.position,
+            title=f"{record.source_id} — {record.title}" if record.source_id else record.title,
+            reason=("Fiche refusée" if refused else "Fiche publiée mais signalée")
+            + f", hors du périmètre de la source : {reason}.",
+        )
+        return refused
 
     def prepare(self, outcome: Outcome) -> None:
         """Recode the source's tags with the editable rules, then geolocate."""
@@ -313,6 +342,26 @@ class Pipeline:
         given = (record.latitude, record.longitude)
         self.geocoder.geocode(record)
         self.check_placement(outcome, given)
+        self.check_links(outcome)
+
+    def check_links(self, outcome: Outcome) -> None:
+        """Website and social values the record did not keep (invalid, or no room): listed in
+        the run's report, never dropped silently."""
+        if not (outcome.raw or {}).get("fields"):
+            return
+        record = outcome.record
+        for line in links.set_aside(field_values(outcome.raw), record):
+            self.counts["links_set_aside"] += 1
+            self.counts["notices"] += 1
+            self.add_error(
+                kind="website",
+                severity="warning",
+                url=outcome.url,
+                list_url=outcome.list_url,
+                position=outcome.position,
+                title=f"{record.source_id} — {record.title}" if record.source_id else record.title,
+                reason=f"Lien écarté, {line}",
+            )
 
     def check_placement(self, outcome: Outcome, given=(None, None)) -> None:
         """A record in no commune (or placed against its source's data) is reported in the

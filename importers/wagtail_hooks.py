@@ -32,6 +32,7 @@ CONFIG_HELP = format_html(
     "<li><b>csv</b> : <code>{}</code></li>"
     "<li><b>sitemap</b> : <code>{}</code></li>"
     "<li><b>rss</b> : <code>{}</code></li>"
+    "<li><b>scope</b> : <code>{}</code></li>"
     "</ul><p>{}</p>",
     _("Configuration propre au type de source, en JSON. Exemples :"),
     '{"start_urls": ["https://…/liste"], "item_selector": "//table/tr", '
@@ -44,6 +45,9 @@ CONFIG_HELP = format_html(
     "(séparateur et encodage détectés)",
     '{"sitemap_urls": ["https://…/sitemap.xml"], "url_pattern": "/projets/", "fields": […]}',
     '{"feed_urls": ["https://…/feed"], "follow": true, "fields": […]}',
+    # Optional in every kind (importers/scope.py): records out of the source's scope.
+    '"scope": {"action": "refuse | flag", "france_only": true, "country_field": "pays", '
+    '"status_field": "statut", "status_values": ["publié"], "refused_status_values": []}',
     _(
         "Les noms de champs reconnus sont ceux d'OpenScraper (titre du projet, résumé du projet, "
         "tags, website, structure porteuse, adresse du projet…) ou ceux des fiches (title, "

@@ -25,7 +25,7 @@ MIN_DOWNLOAD_DELAY = 0.5
 #: Record attributes whose fields are multi-line text unless their transform says "line".
 MULTILINE_ATTRIBUTES = ("description", "summary")
 #: Keys of the common part left out of ``to_dict()`` while empty.
-OPTIONAL_KEYS = ("transforms", "key")
+OPTIONAL_KEYS = ("transforms", "key", "scope")
 
 
 class ConfigError(ValueError):
@@ -78,6 +78,8 @@ class SourceConfig:
     #: The records' key when they carry no unique id: field names, "@list", "@position"
     #: (``importers.run_keys``).
     key: list[str] = field(default_factory=list)
+    #: Which records belong in the catalogue: outside France, a status field (``importers.scope``).
+    scope: dict[str, Any] = field(default_factory=dict)
 
     def entry_urls(self) -> list[str]:
         """The URLs the configuration starts from (their hosts are the source's own)."""
@@ -148,6 +150,9 @@ class SourceConfig:
 
         messages += transform_problems(self.transforms, self.field_names())
         messages += key_problems(self.key, self.field_names())
+        from importers.scope import problems as scope_problems
+
+        messages += scope_problems(self.scope, self.field_names())
         return messages
 
 

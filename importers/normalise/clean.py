@@ -25,6 +25,7 @@ __all__ = [
     "clean_postal_code",
     "clean_text",
     "clean_url",
+    "social_profile_url",
     "clean_year",
     "fold",
     "is_placeholder",
@@ -98,7 +99,7 @@ _EMAIL = re.compile(
 def clean_url(value: object) -> str:
     """An absolute http(s) URL, or "".
 
-    Adds ``http://`` to bare domains (``www.ademe.fr``), lower-cases scheme and host, repairs a
+    Adds ``https://`` to bare domains (``www.ademe.fr``), lower-cases scheme and host, repairs a
     doubled scheme (``http://http.www.//site.org`` -> ``http://www.site.org``) when what remains
     is a valid host, and rejects everything else (``mailto:`` — see `clean_email` —,
     ``javascript:``, ``ftp:``, hosts without a dot).
@@ -117,9 +118,9 @@ def clean_url(value: object) -> str:
     if match:
         scheme, rest = match.group(1).lower(), match.group(2)
     elif text.startswith("//"):
-        scheme, rest = "http", text
+        scheme, rest = "https", text
     elif _BARE_DOMAIN.match(text):
-        scheme, rest = "http", "//" + text
+        scheme, rest = "https", "//" + text
     else:
         return ""
     rest = rest.lstrip("/")
@@ -140,6 +141,30 @@ def clean_url(value: object) -> str:
         return ""
     netloc = host + (f":{port}" if port else "")
     return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+#: Where a social network's profiles live, for a bare handle ("@collectif", "/groups/x").
+SOCIAL_PROFILE_BASES = {
+    "facebook": "https://www.facebook.com/",
+    "twitter": "https://x.com/",
+    "instagram": "https://www.instagram.com/",
+    "linkedin": "https://www.linkedin.com/company/",
+    "youtube": "https://www.youtube.com/@",
+}
+_HANDLE = re.compile(r"^@?(/?[A-Za-z0-9_][A-Za-z0-9_.-]{1,99}(?:/[A-Za-z0-9_.-]+)*)/?$")
+
+
+def social_profile_url(kind: str, value: object) -> str:
+    """A social field's URL: its value as a URL, or a bare handle ("@collectif",
+    "LaRucheSaintNazaire", "/groups/wigwam.lannion") made the profile's address; ""."""
+    url = clean_url(value)
+    if url or kind not in SOCIAL_PROFILE_BASES:
+        return url
+    text = clean_text(value)
+    match = _HANDLE.match(text)
+    if not match or "." in text.split("/")[0] and "/" not in text:
+        return ""  # "site.org" would have been a URL; a dotted word alone is no handle
+    return clean_url(SOCIAL_PROFILE_BASES[kind] + match.group(1).lstrip("/"))
 
 
 def clean_email(value: object) -> str:

@@ -35,6 +35,7 @@ from .clean import (
     clean_year,
     fold,
     guess_structure_kind,
+    social_profile_url,
     split_links,
 )
 from .keywords import page_keywords, source_labels
@@ -189,6 +190,10 @@ def _values(item: dict, prefer_abs: bool = True) -> dict[str, list[str]]:
     return out
 
 
+#: Values by record attribute (the run's report reads what a normaliser did not keep).
+field_values = _values
+
+
 def _first(values: dict, attr: str) -> str:
     return values.get(attr, [""])[0] if values.get(attr) else ""
 
@@ -273,7 +278,7 @@ class GenericNormaliser(Normaliser):
         record.tags = page_keywords(labels)
         social = {}
         for kind in _SOCIAL:
-            url = next((u for u in map(clean_url, v.get(kind, [])) if u), "")
+            url = next((u for u in (social_profile_url(kind, x) for x in v.get(kind, [])) if u), "")
             if url:
                 social[kind] = url
         for url in urls + [clean_url(u) for u in v.get("video", [])]:

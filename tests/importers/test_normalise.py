@@ -72,7 +72,8 @@ def test_clean_multiline_keeps_paragraphs_and_lines():
     ("raw", "url"),
     [
         ("http://http.www.//different-et-competent.org", "http://www.different-et-competent.org"),
-        ("www.ademe.fr", "http://www.ademe.fr"),
+        ("www.ademe.fr", "https://www.ademe.fr"),  # no scheme: https
+        ("ademe.fr/page", "https://ademe.fr/page"),
         ("HTTP://WWW.Example.ORG/Path?a=1", "http://www.example.org/Path?a=1"),
         (
             "https://twitter.com/lacravatesolidr?lang=fr",
