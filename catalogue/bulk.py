@@ -521,7 +521,7 @@ def create_pages(
     index_new_pages(pages, stream.lengths)
     ids = [page.pk for page in pages]
     add_new_points(ids)
-    changes.changed()
+    changes.changed(pages=ids)
     return ids
 
 

@@ -43,22 +43,32 @@ LATER = "later"  # rewrite them in the background (single edits, bulk batches)
 _scope = threading.local()
 
 
-def changed(*, dumps: str = LATER) -> None:
+def changed(
+    *, dumps: str = LATER, pages=(), kind: str | None = None, merged_into: int | None = None
+) -> None:
     """The catalogue changed: bump the data version, count the change, refresh the dumps.
 
     Cheap whatever the size of the catalogue (a cache write, then after commit one UPDATE and at
     most one queued task), unless `dumps=NOW`, which rewrites them before returning (or at
     commit when inside a transaction). Inside `bulk_change()`, the dumps wait for its end.
+    `pages` (ids) changed: the change feed gets an event for each (`catalogue.changefeed`; kind
+    read from each page's state unless given: "merged", "archived"), in the writer's
+    transaction.
     """
+    from . import changefeed
+
     freshness.bump()
+    events = changefeed.record(pages, kind, merged_into=merged_into) if pages else []
     if getattr(_scope, "depth", 0):
         _scope.dirty = True
         dumps = None
-    transaction.on_commit(lambda: _committed(dumps))
+    transaction.on_commit(lambda: _committed(dumps, events))
 
 
-def _committed(dumps: str | None) -> None:
-    count_change()
+def _committed(dumps: str | None, events=()) -> None:
+    from . import changefeed
+
+    changefeed.stamp(list(events), count_change())
     freshness.bump()  # readers that filled a cache between the bump and the commit
     if dumps == NOW:
         write_dumps()
@@ -187,9 +197,16 @@ def refresh_all(*, dumps: bool = True) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Signals: changes the map and search signal modules do not already end in `changed()`
 # ---------------------------------------------------------------------------------------------
+#: ProjectSource fields that are part of exported records (a change of the others, e.g. a
+#: missed run counted, changes nothing a subscriber sees).
+EXPORTED_SOURCE_FIELDS = {"project", "partner", "source_url", "still_listed"}
+
+
 def _source_changed(sender, instance, **kwargs):
     # Provenance is part of every exported record (partner, "still listed").
-    changed()
+    fields = kwargs.get("update_fields")
+    exported = fields is None or EXPORTED_SOURCE_FIELDS & set(fields)
+    changed(pages=[instance.project_id] if exported else ())
 
 
 def _partner_changed(sender, instance, **kwargs):

@@ -163,6 +163,24 @@ def mark_unlisted(
     return marked
 
 
+def withdraw_listings(source_key: str, source_ids, *, unpublish: bool = False) -> int:
+    """A source said these records of its own are gone (a peer's change feed): they are
+    marked "no longer listed" at once (and unpublished if asked, when no other source still
+    lists the project), never deleted. Returns how many were marked."""
+    marked = 0
+    rows = ProjectSource.objects.filter(
+        source_key=source_key, source_id__in=list(source_ids), still_listed=True
+    ).select_related("project")
+    for source in rows:
+        source.still_listed = False
+        source.save(update_fields=["still_listed"])
+        marked += 1
+        others = source.project.sources.filter(still_listed=True).exclude(pk=source.pk)
+        if unpublish and source.project.live and not others.exists():
+            source.project.unpublish()
+    return marked
+
+
 # ---------------------------------------------------------------------------------
 # Bulk and deduplication (harvests)
 # ---------------------------------------------------------------------------------
@@ -218,6 +236,10 @@ def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> P
             site=None,
             defaults={"redirect_page": into, "is_permanent": True},
         )
+    from . import changes
+
+    # The change feed says where the duplicate went (its unpublication said only "gone").
+    changes.changed(pages=[duplicate.pk], kind="merged", merged_into=into.pk)
     return into
 
 

@@ -239,7 +239,7 @@ def build(base_url: str = "") -> dict:
         return {"description": text, "content": error_body}
 
     facet_names = list(FACETS)
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {
             "title": gettext("Carrefour des innovations sociales — API ouverte"),
@@ -442,3 +442,8 @@ def build(base_url: str = "") -> dict:
         },
         "x-rate-limit": getattr(settings, "API_RATE_LIMIT", ""),
     }
+    from . import openapi_changes
+
+    spec["paths"].update(openapi_changes.paths(json_error, not_found))
+    spec["components"]["schemas"].update(openapi_changes.schemas())
+    return spec

@@ -3,7 +3,7 @@
 from django.urls import path, re_path, register_converter
 
 from ..maps import views as map_views
-from . import views
+from . import feed, views
 from .converters import RowId
 
 register_converter(RowId, "rowid")
@@ -13,6 +13,9 @@ urlpatterns = [
     path("api/projects", views.projects, name="api-projects"),
     path("api/projects.geojson", views.projects_geojson, name="api-projects-geojson"),
     path("api/projects.csv", views.projects_csv, name="api-projects-csv"),
+    path("api/projects/<rowid:pk>", feed.project, name="api-project"),
+    path("api/changes", feed.changes, name="api-changes"),
+    path("api/changes/activities", feed.activities, name="api-activities"),
     path("api/openapi.json", views.openapi_json, name="api-openapi"),
     path("api/map", map_views.map_data, name="api-map"),
     path("api/map/points/<rowid:pk>", map_views.point_detail, name="api-map-point"),

@@ -17,7 +17,7 @@ def _project_changed(sender, instance, **kwargs):
     if pk is None:
         return
     grid.refresh_project(pk)
-    changes.changed()
+    changes.changed(pages=[pk])
 
 
 def _page_moved(sender, instance, **kwargs):
@@ -25,11 +25,7 @@ def _page_moved(sender, instance, **kwargs):
     page = Page.objects.filter(pk=instance.pk).only("path").first()
     if page is None:
         return
-    ids = list(
-        ProjectPage.objects.filter(path__startswith=page.path).values_list("pk", flat=True)[
-            : MOVE_REFRESH_LIMIT + 1
-        ]
-    )
+    ids = _projects_under(page.path)
     if not ids:
         return
     if len(ids) > MOVE_REFRESH_LIMIT:
@@ -37,14 +33,19 @@ def _page_moved(sender, instance, **kwargs):
     else:
         for pk in ids:
             grid.refresh_project(pk)
-    changes.changed()
+    changes.changed(pages=ids)  # their URLs changed (and maybe their public status)
+
+
+def _projects_under(path: str) -> list[int]:
+    return list(ProjectPage.objects.filter(path__startswith=path).values_list("pk", flat=True))
 
 
 def _restrictions_changed(sender, instance, **kwargs):
     # Rare (a whole section made private or public again): recount everything, at once, so
     # that no private project stays on the map even for a moment.
     grid.rebuild_clusters()
-    changes.changed()
+    page = Page.objects.filter(pk=instance.page_id).only("path").first()
+    changes.changed(pages=_projects_under(page.path) if page else ())
 
 
 def connect():

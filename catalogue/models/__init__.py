@@ -1,5 +1,6 @@
 """Catalogue models, split by concern."""
 
+from .changefeed import ChangeEvent  # noqa: F401
 from .choices import Scale, Stage, StructureKind, TaxonomyFamily  # noqa: F401
 from .editorial import (  # noqa: F401
     ArticleIndexPage,

@@ -1,0 +1,163 @@
+"""The change feed (/api/changes and its ActivityStreams form): written by the one write path,
+replayed by a subscriber into the same catalogue, resumable, and leaking nothing private."""
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import PageViewRestriction
+
+from catalogue import services
+from catalogue.api.serializers import UrlBuilder, all_public_ids, serialise
+from catalogue.changefeed import replay
+from catalogue.models import ChangeEvent, ProjectPage
+from catalogue.records import ProjectRecord
+from tests.catalogue.factories import ProjectPageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _record(n, **extra):
+    return ProjectRecord(
+        title=f"Projet {n}",
+        source_id=str(n),
+        source_url=f"https://partenaire.example/fiche/{n}",
+        summary=f"Le projet numéro {n}.",
+        postal_code="64000",
+        city="Pau",
+        codes=["COH"],
+        **extra,
+    )
+
+
+def follow(client, url):
+    """Read the feed from `url` to its end, page by page: (items, last cursor, first count)."""
+    items, cursor, count = [], None, None
+    while url:
+        parts = urlsplit(url)
+        response = client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+        assert response.status_code == 200, response.content
+        data = response.json()
+        count = data["count"] if count is None else count
+        items += data["results"]
+        cursor, url = data["cursor"], data["next"]
+    return items, cursor, count
+
+
+def catalogue_now():
+    urls = UrlBuilder(base_url="http://testserver")
+    return {record["id"]: record for record in serialise(all_public_ids(), urls)}
+
+
+@pytest.fixture
+def pages(site_tree, django_capture_on_commit_callbacks):
+    partner = services.upsert_partner("APRILES", website="https://www.apriles.net/")
+    # As after real commits: each change's data version is stamped on its events.
+    with django_capture_on_commit_callbacks(execute=True):
+        one_by_one = [
+            services.upsert_project(_record(n), source_key="Apriles", partner=partner).page
+            for n in range(3)
+        ]
+        outcomes = list(
+            services.upsert_projects_bulk([_record(n) for n in (10, 11)], source_key="Autre")
+        )
+    assert {o.action for o in outcomes} == {"created"}
+    bulk = [ProjectPage.objects.get(pk=o.page_id) for o in outcomes]
+    return one_by_one + bulk
+
+
+def test_feed_replays_to_the_same_catalogue_and_resumes(pages, site_tree):
+    client = Client()
+    items, cursor, count = follow(client, "/api/changes?page_size=2")
+    assert count == len(items) == 5
+    assert {i["kind"] for i in items} == {"created"}
+    assert all(i["version"] > 0 for i in items)
+    copy = replay({}, items)
+    assert copy == catalogue_now() and len(copy) == 5
+
+    a, b, c, d, e = pages
+    mark = timezone.now()
+    services.upsert_project(
+        _record(0, description="Une description nouvelle."), source_key="Apriles"
+    )
+    b.unpublish()
+    PageViewRestriction.objects.create(page=c, restriction_type="login")
+    services.merge_projects(d, a)  # d (source Autre) was the same project as a (Apriles)
+    e.delete()
+    hidden = ProjectPageFactory(parent=site_tree.projects, title="Jamais publique")
+    PageViewRestriction.objects.create(page=hidden, restriction_type="login")
+    hidden.save_revision().publish()
+    fresh = services.upsert_project(_record(20), source_key="Apriles").page
+
+    more, cursor2, count2 = follow(client, f"/api/changes?cursor={cursor}&page_size=2")
+    kinds = {i["project"]: i["kind"] for i in more}
+    assert kinds == {
+        a.pk: "updated",
+        b.pk: "unpublished",
+        c.pk: "unpublished",
+        d.pk: "merged",
+        e.pk: "unpublished",
+        fresh.pk: "created",
+    }
+    assert count2 == len(more) == 6
+    assert [i for i in more if i["project"] == d.pk][0]["merged_into"] == a.pk
+    for item in more:
+        if item["kind"] != "created" and item["kind"] != "updated":
+            assert item["record"] is None and item["url"] is None
+    body = json.dumps(more, ensure_ascii=False)
+    assert f'"{c.title}"' not in body and "/projets/projet-2/" not in body
+    assert "Jamais publique" not in body
+    assert replay(copy, more) == catalogue_now()
+
+    # Nothing new: the same cursor comes back with nothing.
+    assert follow(client, f"/api/changes?cursor={cursor2}") == ([], cursor2, 0)
+    # `since`: only what changed from then on (each page once, in its latest state).
+    since, _, _ = follow(client, "/api/changes?since=" + mark.isoformat().replace("+", "%2B"))
+    assert {i["project"] for i in since} == set(kinds)
+    # A new subscriber reading from the start gets the catalogue as it is now.
+    everything, _, _ = follow(client, "/api/changes?page_size=3")
+    assert replay({}, everything) == catalogue_now()
+
+
+def test_feed_events_come_from_the_write_path(pages):
+    (a, *_rest) = pages
+    before = ChangeEvent.objects.filter(page_id=a.pk).count()
+    a.save_revision().publish()  # an editor's publish in the admin
+    event = ChangeEvent.objects.get(page_id=a.pk, current=True)
+    assert event.kind == "updated"
+    assert ChangeEvent.objects.filter(page_id=a.pk).count() == before + 1  # history kept
+
+
+def test_activity_streams_collection(pages):
+    client = Client()
+    response = client.get("/api/changes/activities")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/activity+json"
+    collection = response.json()
+    assert collection["type"] == "OrderedCollection"
+    assert collection["totalItems"] == 5
+    assert "https://www.w3.org/ns/activitystreams" in collection["@context"]
+    pages[1].unpublish()
+    first = client.get(urlsplit(collection["first"]).path + "?cursor=&page_size=10").json()
+    assert first["type"] == "OrderedCollectionPage" and first["partOf"].endswith(
+        "/api/changes/activities"
+    )
+    by_object = {a["object"]["id"].rsplit("/", 1)[1]: a for a in first["orderedItems"]}
+    deleted = by_object[str(pages[1].pk)]
+    assert deleted["type"] == "Delete" and deleted["object"]["type"] == "Tombstone"
+    created = by_object[str(pages[0].pk)]
+    assert created["type"] == "Create"
+    assert created["object"]["carrefour:record"]["title"] == "Projet 0"
+    # The activity's object answers at its id.
+    record = client.get(urlsplit(created["object"]["id"]).path)
+    assert record.status_code == 200 and record.json()["id"] == pages[0].pk
+    assert client.get(f"/api/projects/{pages[1].pk}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["since=hier", "since=2024-13-45", "cursor=abc", "cursor=-1"])
+def test_bad_parameters_answer_400(pages, query):
+    response = Client().get(f"/api/changes?{query}")
+    assert response.status_code == 400
+    assert "detail" in response.json()
