@@ -44,7 +44,7 @@ RECORD_FIELDS = (
 def _normalise(source: Source, items: list[dict]) -> dict[int, list[tuple[Outcome, list]]]:
     """Outcomes per item (by identity: items of a file or an API page share one URL)."""
     normaliser = get_normaliser(source.normaliser, source.name)
-    recoder = Recoder(source) if source.pk else None
+    recoder = Recoder(source)  # the rules of its mapping label, saved source or not
     geocoder = Geocoder(ban_enabled=False)
     outcomes = [o for item in items for o in normaliser.feed(item)] + normaliser.close()
     by_item: dict[int, list[tuple[Outcome, list]]] = {}
@@ -52,7 +52,7 @@ def _normalise(source: Source, items: list[dict]) -> dict[int, list[tuple[Outcom
         record = outcome.record
         unknown: list[str] = []
         if record is not None:
-            if record.raw_tags and recoder is not None and recoder.rules:
+            if record.raw_tags and recoder.rules:
                 record.codes, unknown = recoder.recode(record.raw_tags)
             elif record.raw_tags:
                 unknown = list(record.raw_tags)
@@ -88,6 +88,45 @@ def _record_rows(record) -> list[dict]:
             value = ", ".join(str(v) for v in value)
         rows.append({"label": label, "value": value if value not in (None, "") else ""})
     return rows
+
+
+#: Fields of the source form the preview of a typed configuration reads (the others do not
+#: change what the first page gives).
+DRAFT_NUMBERS = {"download_timeout": float, "max_pages": int, "max_items": int}
+
+
+def draft_source(data, instance: Source | None = None) -> tuple[Source, list[str]]:
+    """An unsaved `Source` from the source form's fields as typed (`data`: request.POST), and
+    the form's own errors (broken JSON) when there is nothing to preview."""
+    import json
+
+    from django.utils.translation import gettext as _
+
+    try:
+        config = json.loads(data.get("config") or "{}")
+    except ValueError as error:
+        return Source(), [
+            _("JSON invalide : vérifiez les guillemets, virgules et accolades.") + f" ({error})"
+        ]
+    source = Source(
+        pk=instance.pk if instance is not None else None,
+        name=(data.get("name") or "").strip() or _("Nouvelle source"),
+        kind=data.get("kind") or "html",
+        normaliser=data.get("normaliser") or "generic",
+        mapping_label=(data.get("mapping_label") or "").strip(),
+        config=config,
+        obey_robots=bool(data.get("obey_robots")),
+    )
+    if instance is not None and instance.csv_file:
+        source.csv_file = instance.csv_file
+    for name, kind in DRAFT_NUMBERS.items():
+        try:
+            setattr(source, name, kind(data.get(name)))
+        except (TypeError, ValueError):
+            pass
+    if not isinstance(config, dict):
+        return source, [_("La configuration doit être un objet JSON ({…}).")]
+    return source, []
 
 
 def build_preview(source: Source, max_items: int = 5) -> dict:

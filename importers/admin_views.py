@@ -21,7 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from catalogue import services
 from catalogue.models import ProjectPage
-from importers.admin_preview import build_preview
+from importers.admin_preview import build_preview, draft_source
 from importers.models import DuplicateCandidate, HarvestRun, Source, TagMapping, UnknownTag
 from importers.recoding import tag_key
 
@@ -69,6 +69,24 @@ class SourcePreviewView(HarvestAdminView):
         context["source"] = self.source
         context.update(build_preview(self.source))
         return context
+
+
+class SourceDraftPreviewView(HarvestAdminView):
+    """The preview of the configuration being typed in the source form (posted by the form's
+    "preview" button): nothing is saved."""
+
+    template_name = "importers/admin/source_preview.html"
+    http_method_names = ["post"]
+
+    def get_page_title(self):
+        return _("Aperçu de la configuration saisie : %(name)s") % {"name": self.source.name}
+
+    def post(self, request, pk=None):
+        instance = get_object_or_404(Source, pk=pk) if pk else None
+        self.source, problems = draft_source(request.POST, instance)
+        context = self.get_context_data(draft=True, source=self.source)
+        context.update({"config_errors": problems} if problems else build_preview(self.source))
+        return self.render_to_response(context)
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -245,6 +263,8 @@ def _query(params: dict) -> str:
 def admin_urls():
     return [
         path("collecte/sources/<int:pk>/apercu/", SourcePreviewView.as_view(), name="importers_source_preview"),
+        path("collecte/sources/apercu/", SourceDraftPreviewView.as_view(), name="importers_source_draft_preview"),
+        path("collecte/sources/<int:pk>/apercu-saisie/", SourceDraftPreviewView.as_view(), name="importers_source_draft_preview"),
         path("collecte/sources/<int:pk>/lancer/", run_now, name="importers_source_run"),
         path("collecte/sources/<int:pk>/collectes/", SourceRunsView.as_view(), name="importers_source_runs"),
         path("collecte/collectes/", SourceRunsView.as_view(), name="importers_runs"),

@@ -16,6 +16,7 @@ from wagtail.admin.panels import (
     HelpPanel,
     MultiFieldPanel,
     ObjectList,
+    Panel,
 )
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.widgets.button import Button
@@ -102,6 +103,21 @@ def status_display(source: Source) -> str:
     return _("active")
 
 
+class PreviewButtonPanel(Panel):
+    """A button posting the form as typed to the preview (a new tab): before saving, the
+    editor sees per item what each field gets and the record it becomes."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "importers/admin/preview_button.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            pk = getattr(self.instance, "pk", None)
+            args = [pk] if pk else []
+            context["preview_url"] = reverse("importers_source_draft_preview", args=args)
+            return context
+
+
 class SourceViewSet(SnippetViewSet):
     model = Source
     icon = "download"
@@ -133,6 +149,7 @@ class SourceViewSet(SnippetViewSet):
             [
                 HelpPanel(CONFIG_HELP),
                 FieldPanel("config"),
+                PreviewButtonPanel(),
                 FieldPanel("csv_file"),
                 FieldPanel("spider_class"),
             ],

@@ -1349,4 +1349,17 @@ TRANSLATIONS = {
     "Une fiche (l'objet des activités)": "One record (the object of the activities)",
     "La fiche.": "The record.",
     "La fiche (créée ou modifiée) ; null quand elle n'est plus publique.": "The record (created or updated); null when it is no longer public.",
+    # Harvest preview of a typed configuration (issue 12)
+    'Aperçu de la configuration saisie : %(name)s': 'Preview of the configuration as typed: %(name)s',
+    'Nouvelle source': 'New source',
+    "L'aperçu lit la première page de la source avec la configuration saisie, sans rien enregistrer.": "The preview reads the source's first page with the configuration as typed, saving nothing.",
+    'Aperçu de la configuration saisie': 'Preview the configuration as typed',
+    "Aperçu de la configuration saisie dans le formulaire : rien n'est enregistré.": 'Preview of the configuration typed in the form: nothing is saved.',
+    'ligne %(line)s du fichier': 'line %(line)s of the file',
+    'Valeur extraite': 'Extracted value',
+    'Après transformations': 'After transforms',
+    'fiche :': 'record page:',
+    'inchangée': 'unchanged',
+    "Valeurs extraites de l'élément %(n)s": 'Values extracted from item %(n)s',
+    "Cette ligne complète la fiche d'un élément précédent.": 'This row completes the record of an earlier item.',
 }
