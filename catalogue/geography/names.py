@@ -3,28 +3,29 @@
 A partner writes "ST PARDOUX LE LAC", "Saint-Symphorien-s/-Couze", "PARIS CEDEX 11",
 "Marseille 1er", "Roussac" (a former commune, now part of a commune nouvelle) or a name with a
 typo. `parse_city` turns such a text into a `CityName` (matching key, arrondissement number,
-CEDEX flag); `match_in` picks the commune it names among candidates (the communes of a postal
-code), `named` finds the communes of that name anywhere (or in one department).
+CEDEX flag); `match_code` picks the commune it names among candidates (the communes of a
+postal code), `codes_named` / `named_in_department` find the communes of that name.
 
 Names come from two tables: the gazetteer's La Poste labels (``data/communes.csv.gz``) and the
-Code officiel géographique (``data/cog-communes.csv.gz``, see ``data/PROVENANCE.md``): official
-names of current communes, names of the delegated and associated former communes of communes
-nouvelles (resolved to the commune they now belong to), municipal arrondissements, and each
+Code officiel géographique (``catalogue/territories/data/territories.json.gz``, see its
+PROVENANCE.md): official names of current communes, names of the delegated and associated
+former communes of communes nouvelles (resolved to the commune they now belong to), and each
 commune's population (to choose among homonyms when nothing else tells them apart).
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import gzip
-import io
+import json
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-COG_FILE = Path(__file__).parent / "data" / "cog-communes.csv.gz"
+#: Official names, former communes and populations (the territories' conversion of INSEE's Code
+#: officiel géographique, see catalogue/territories/data/PROVENANCE.md).
+OFFICIAL_FILE = Path(__file__).parents[1] / "territories" / "data" / "territories.json.gz"
 
 #: Cities with municipal arrondissements: INSEE code of arrondissement n is prefix + n.
 ARRONDISSEMENT_CITIES = {"PARIS": ("751", 20), "LYON": ("6938", 9), "MARSEILLE": ("132", 16)}
@@ -103,6 +104,13 @@ def arrondissement_code(name: CityName) -> str:
     return f"{prefix}{name.arrondissement:0{5 - len(prefix)}d}"
 
 
+def official_tables() -> dict:
+    """The Code officiel géographique as the territories ship it (``communes``: [insee, name,
+    department, epci, population]; ``aliases``: [code, current insee]; ``former_names``:
+    [code, name, current insee])."""
+    return json.loads(gzip.decompress(OFFICIAL_FILE.read_bytes()))
+
+
 class _Names:
     """Name keys -> gazetteer INSEE codes (labels first, then official and former names)."""
 
@@ -113,19 +121,22 @@ class _Names:
         self.by_key: dict[str, list[str]] = {k: list(v) for k, v in table.by_name.items()}
         self.population: dict[str, int] = {}
         known = set(table.by_insee)
-        raw = gzip.decompress(COG_FILE.read_bytes()).decode("utf-8")
-        reader = csv.DictReader(io.StringIO(raw))
-        for row in reader:
-            code = self._gazetteer_code(row, known)
-            if not code:
-                continue
-            if row["population"] and row["kind"] == "C":
-                self.population[code] = int(row["population"])
-            key = parse_city(row["name"]).key if row["kind"] != "M" else ""
-            if key:
-                codes = self.by_key.setdefault(key, [])
-                if code not in codes:
-                    codes.append(code)
+        tables = official_tables()
+        formers: dict[str, list[str]] = {}
+        for code, parent in tables["aliases"]:
+            formers.setdefault(parent, []).append(code)
+        for insee, name, _dep, _epci, population in tables["communes"]:
+            code = (
+                insee
+                if insee in known
+                else next((c for c in formers.get(insee, ()) if c in known), "")
+            )  # a commune nouvelle newer than the gazetteer: a former commune it still lists
+            if code:
+                self.population[code] = population
+                self._add(name, code)
+        for code, name, parent in tables["former_names"]:
+            # A former commune: its commune nouvelle when the gazetteer has it, else itself.
+            self._add(name, parent if parent in known else code if code in known else "")
         self.keys_of: dict[str, list[str]] = {}
         for key, codes in self.by_key.items():
             for code in codes:
@@ -135,19 +146,12 @@ class _Names:
             for dep in {_department(c) for c in self.by_key[key]}:
                 self.by_department.setdefault(dep, []).append(key)
 
-    @staticmethod
-    def _gazetteer_code(row: dict, known: set[str]) -> str:
-        """The gazetteer commune a COG entry names today: a former commune's new commune
-        when the gazetteer has it, else its own code; a newer commune nouvelle absent from
-        the gazetteer: its first former commune the gazetteer still lists."""
-        if row["kind"] in ("D", "A") and row["parent"] in known:
-            return row["parent"]
-        if row["code"] in known:
-            return row["code"]
-        for former in row["former_codes"].split():
-            if former in known:
-                return former
-        return ""
+    def _add(self, name: str, code: str) -> None:
+        key = parse_city(name).key
+        if key and code:
+            codes = self.by_key.setdefault(key, [])
+            if code not in codes:
+                codes.append(code)
 
 
 def _department(insee: str) -> str:

@@ -14,6 +14,9 @@ JSON object with the package's name, version and licences, and four tables of ro
 - ``communes``: [insee, name, department, epci siren or "", municipal population];
 - ``aliases``: [code, current insee] — delegated and associated communes and municipal
   arrondissements, so a project placed with an older or finer code still counts in its commune.
+- ``former_names``: [code, name, current insee] — the delegated and associated communes of
+  communes nouvelles by name (their code may be the current commune's own), so an address
+  naming a former commune is placed in its commune (``catalogue.geography.names``).
 
 Regions' and departments' populations are the sums of their communes', computed on load.
 Run by ``python manage.py build_territories [--source DIR]`` (bin/assets.sh runs it when the
@@ -64,10 +67,13 @@ def convert(source: Path = DEFAULT_SOURCE) -> dict:
                 [c["code"], c["nom"], c["departement"], epci_of.get(c["code"], ""),
                  int(c.get("population") or 0)]
             )  # fmt: skip
+    former_names = set()
     for c in raw:
         parent = c.get("commune") or c.get("chefLieu")
         if c["type"] != "commune-actuelle" and parent in current and c["code"] not in current:
             aliases.append((c["code"], parent))
+        if c["type"] in ("commune-deleguee", "commune-associee") and parent in current:
+            former_names.add((c["code"], c["nom"], parent))
     return {
         "source": {
             "package": PACKAGE,
@@ -80,6 +86,7 @@ def convert(source: Path = DEFAULT_SOURCE) -> dict:
         "epci": sorted(e for e in epci if e[0] in {c[3] for c in communes}),
         "communes": sorted(communes),
         "aliases": [list(pair) for pair in sorted(set(aliases))],
+        "former_names": [list(row) for row in sorted(former_names)],
     }
 
 

@@ -10,7 +10,6 @@ belongs to), never something computed by the code under test.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import random
 import unicodedata
@@ -18,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from catalogue.geography import _table
-from catalogue.geography.names import COG_FILE
+from catalogue.geography.names import official_tables
 
 
 @dataclass
@@ -49,17 +48,14 @@ def _shout(name: str, rng: random.Random) -> str:
     return text if rng.random() < 0.7 else text.title()
 
 
-def _cog() -> list[dict]:
-    raw = gzip.decompress(COG_FILE.read_bytes()).decode("utf-8")
-    return list(csv.DictReader(io.StringIO(raw)))
-
-
 class _Tables:
     def __init__(self) -> None:
         self.t = _table()
-        cog = _cog()
+        tables = official_tables()
         self.current = {
-            r["code"]: r for r in cog if r["kind"] == "C" and r["code"] in self.t.by_insee
+            insee: {"code": insee, "name": name}
+            for insee, name, _dep, _epci, _pop in tables["communes"]
+            if insee in self.t.by_insee
         }
         names = defaultdict(list)
         for r in self.current.values():
@@ -67,12 +63,11 @@ class _Tables:
         self.homonyms = [codes for codes in names.values() if len(codes) > 1]
         self.unique = {codes[0] for codes in names.values() if len(codes) == 1}
         self.former = [
-            r
-            for r in cog
-            if r["kind"] in ("D", "A")
-            and r["code"] not in self.t.by_insee
-            and r["parent"] in self.current
-            and _plain(r["name"]).upper() not in names  # not also a current commune's name
+            {"code": code, "name": name, "parent": parent}
+            for code, name, parent in tables["former_names"]
+            if code not in self.t.by_insee
+            and parent in self.current
+            and _plain(name).upper() not in names  # not also a current commune's name
         ]
         self.shared = [cp for cp, rows in self.t.by_postal.items() if len(rows) > 1]
 
