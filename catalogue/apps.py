@@ -25,6 +25,10 @@ class CatalogueConfig(AppConfig):
 
         httpcache.connect()
 
+        from . import background
+
+        background.connect()
+
         # Before the migrations too: data migrations save models, whose signals write the
         # shared cache (page-cache versions) on a fresh database.
         pre_migrate.connect(create_cache_tables, sender=self)

@@ -29,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import freshness
+from .background import retried_once
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def queue_dumps() -> bool:
     return True
 
 
+@retried_once
 def refresh_dumps_task() -> str:
     """The django-q2 task: rewrite the dumps if a change came after them."""
     from .models import CatalogueState

@@ -2,7 +2,9 @@
 
 Schedules are created idempotently by `community.schedules.ensure_schedules` (post_migrate).
 Every delivery claims its notifications with a batch token before sending, so a notification is
-e-mailed at most once even when two runs overlap; privacy is checked at send time.
+e-mailed once even when two runs overlap; privacy is checked at send time. A claim is confirmed
+once the e-mail is sent: a claim left unconfirmed longer than a task may run (its worker was
+killed between claim and send) is given back, so the retry sends it rather than losing it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.background import retried_once
+
 from .models import Notification, NotificationSettings
 
 logger = logging.getLogger(__name__)
@@ -23,6 +27,24 @@ Frequency = NotificationSettings.Frequency
 # Unsent notifications older than this are not e-mailed any more (they stay on the site).
 MAX_AGE = timedelta(days=14)
 SKIPPED = "skipped"
+#: Prefix of a batch claimed but not yet sent (32 characters in all, the field's length).
+CLAIMED = "claim:"
+
+
+def _claim_stale_after() -> timedelta:
+    """Past the task timeout, the run that claimed is dead (django-q2 kills it by then)."""
+    from django.conf import settings
+
+    return timedelta(seconds=int(settings.Q_CLUSTER.get("timeout") or 3600))
+
+
+def release_stale_claims() -> int:
+    """Claims of a run killed before it sent (older than a task may run): given back, so this
+    run sends them. Called first by every delivery task."""
+    stale = timezone.now() - _claim_stale_after()
+    return Notification.objects.filter(
+        email_batch__startswith=CLAIMED, emailed_at__lt=stale
+    ).update(emailed_at=None, email_batch="")
 
 
 def _claim(user, queryset) -> str:
@@ -30,7 +52,7 @@ def _claim(user, queryset) -> str:
     from . import notify
 
     now = timezone.now()
-    batch = uuid.uuid4().hex
+    batch = CLAIMED + uuid.uuid4().hex[: 32 - len(CLAIMED)]
     pending = queryset.filter(recipient=user, emailed_at__isnull=True, email_batch="")
     too_old = pending.filter(created_at__lt=now - MAX_AGE)
     too_old.update(emailed_at=now, email_batch=SKIPPED)
@@ -72,6 +94,7 @@ def deliver(user, *, digest: str = "", queryset=None) -> int:
         Notification.objects.filter(email_batch=batch).update(emailed_at=None, email_batch="")
         logger.exception("Notification e-mail to user %s failed", user.pk)
         raise
+    Notification.objects.filter(email_batch=batch).update(email_batch=batch.removeprefix(CLAIMED))
     return len(items)
 
 
@@ -85,15 +108,19 @@ def _deliver_each(users, **kwargs):
             continue
 
 
+@retried_once
 def send_now(notification_ids):
     """Transactional notifications (claim decisions): e-mailed at once, whatever the preference."""
+    release_stale_claims()
     users = get_user_model().objects.filter(notifications__pk__in=notification_ids).distinct()
     queryset = Notification.objects.filter(pk__in=notification_ids)
     return sum(sent for _user, sent in _deliver_each(users, queryset=queryset))
 
 
+@retried_once
 def send_immediate(user_ids=None):
     """Members who chose "immediate": e-mail what is waiting (also a periodic sweep)."""
+    release_stale_claims()
     settings_rows = NotificationSettings.objects.filter(frequency=Frequency.IMMEDIATE)
     if user_ids is not None:
         settings_rows = settings_rows.filter(user_id__in=user_ids)
@@ -116,6 +143,7 @@ def _members_with(frequency):
 
 def send_digests(frequency: str, *, now=None) -> int:
     """Send the daily or weekly digest to every member who chose it; returns e-mails sent."""
+    release_stale_claims()
     now = now or timezone.now()
     minimum_gap = timedelta(hours=20) if frequency == Frequency.DAILY else timedelta(days=6)
     due = []
@@ -132,11 +160,13 @@ def send_digests(frequency: str, *, now=None) -> int:
     return emails
 
 
+@retried_once
 def send_daily_digests():
     check_saved_searches()
     return send_digests(Frequency.DAILY)
 
 
+@retried_once
 def send_weekly_digests():
     check_saved_searches()
     return send_digests(Frequency.WEEKLY)

@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
 
+from catalogue.background import retried_once
+
 logger = logging.getLogger(__name__)
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 #: Hard ceiling of one harvest subprocess (the django-q2 task timeout is the other guard).
 HARVEST_TIMEOUT = int(os.environ.get("HARVEST_TIMEOUT", 3 * 3600))
+
+
+def _die_with_parent() -> None:
+    """In the harvest subprocess: killed with the worker that started it (Linux), so a worker
+    killed mid-task leaves no orphan crawl beside the retry (which resumes the interrupted run)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere: the retry waits for the orphan (HarvestBusy) instead
 
 
 def harvest_command(name: str, *, trigger: str = "schedule", limit: int | None = None):
@@ -28,6 +43,7 @@ def harvest_command(name: str, *, trigger: str = "schedule", limit: int | None =
     return cmd
 
 
+@retried_once
 def harvest_source(source_id: int, trigger: str = "schedule", limit: int | None = None) -> dict:
     """Run one source in a subprocess; returns its exit code and the tail of its output."""
     from importers.models import Source
@@ -47,6 +63,7 @@ def harvest_source(source_id: int, trigger: str = "schedule", limit: int | None 
             text=True,
             timeout=HARVEST_TIMEOUT,
             check=False,
+            preexec_fn=_die_with_parent,
         )
     except subprocess.TimeoutExpired as error:
         logger.error("Harvest of %s timed out after %ss", source.name, error.timeout)

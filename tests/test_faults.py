@@ -1,16 +1,22 @@
 """Faults: the database gone mid-request answers a 503 page (no traceback, no database needed),
-other errors keep their 500; a full disk while writing the dumps keeps the previous files."""
+other errors keep their 500; a full disk while writing the dumps keeps the previous files; a
+worker killed mid-task has its task retried once and completed once."""
 
 import errno
 import os
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
-from catalogue import opendata, services
+from catalogue import background, opendata, services
 from catalogue.records import ProjectRecord
+from tests.importers.harvesting import REPO, manage_cmd, manage_env
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +61,7 @@ def test_other_errors_keep_the_500_page(monkeypatch):
 
 
 class _FullDisk:
-    """A text stream whose disk fills after `room` characters (OSError ENOSPC)."""
+    """A stream whose disk fills after `room` characters or bytes (OSError ENOSPC)."""
 
     def __init__(self, stream, room):
         self.stream, self.room = stream, room
@@ -68,6 +74,18 @@ class _FullDisk:
 
     def close(self):
         self.stream.close()
+
+    def flush(self):
+        self.stream.flush()
+
+    def fileno(self):
+        return self.stream.fileno()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def test_disk_full_while_writing_dumps_keeps_the_previous_files(tmp_path, monkeypatch):
@@ -88,3 +106,101 @@ def test_disk_full_while_writing_dumps_keeps_the_previous_files(tmp_path, monkey
     assert raised.value.errno == errno.ENOSPC
     assert {fmt: path.read_bytes() for fmt, path in written.items()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(opendata.DUMP_NAMES.values())
+
+
+# --- a worker killed mid-task -------------------------------------------------------------------
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _starts(marks: Path) -> list[int]:
+    if not marks.exists():
+        return []
+    return [
+        int(line.split()[1]) for line in marks.read_text().splitlines() if line.startswith("start")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_task_is_retried_once_and_completes_once(tmp_path):
+    """A real django-q2 cluster (ORM broker) on the test database: the worker running the task
+    is killed with SIGKILL; the broker hands the task out again once its lock expires, the new
+    worker completes it, and its result is recorded once."""
+    from django_q.models import OrmQ, Task
+    from django_q.tasks import async_task
+
+    from catalogue.models import TaskDelivery
+
+    task_id = async_task("tests.fault_tasks.record_then_wait", str(tmp_path), sync=False)
+    connection.close()  # SQLite: no handle of ours in the way of the cluster's writes
+    env = {
+        **manage_env(),
+        "Q_SYNC": "0",
+        "Q_WORKERS": "1",
+        "Q_TIMEOUT": "60",
+        "Q_RETRY": "6",  # the killed task's lock expires after 6 s
+    }
+    cluster = subprocess.Popen(
+        manage_cmd("qcluster"),
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    marks = tmp_path / "marks"
+    try:
+        first_worker = _wait_for(lambda: _starts(marks), 120, "the task to start")[0]
+        os.kill(first_worker, signal.SIGKILL)
+        _wait_for(lambda: "done" in marks.read_text(), 120, "the retried task to finish")
+        task = _wait_for(
+            lambda: Task.objects.filter(id=task_id, success=True).first(), 60, "its result"
+        )
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+    starts = _starts(marks)
+    assert len(starts) == 2 and starts[0] != starts[1]  # retried once, by another worker
+    assert marks.read_text().count("done") == 1
+    assert (tmp_path / "result").read_text() == "complete"
+    assert not (tmp_path / "result.tmp").exists()
+    assert task.result == "fait" and task.attempt_count == 1
+    assert Task.objects.filter(id=task_id).count() == 1
+    assert not OrmQ.objects.exists()  # acknowledged: never handed out a third time
+    assert TaskDelivery.objects.get(task_id=task_id).deliveries == 2
+
+
+def test_a_task_whose_workers_keep_dying_is_abandoned_at_the_third_delivery(tmp_path):
+    """Deliveries are counted when a worker starts a task; the third one is acknowledged and
+    refused (django-q2's max_attempts only counts attempts that ended)."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+
+    from tests.fault_tasks import record_then_wait
+
+    broker = get_broker()
+    ack_id = broker.enqueue("payload")
+    task = {"id": "t" * 32, "name": "essai", "ack_id": ack_id}
+    (tmp_path / "marks").write_text("start 1\n")
+    for _ in range(2):
+        background.count_delivery(func=record_then_wait, task=task)
+    assert record_then_wait(str(tmp_path)) == "fait"  # the retry runs
+    background.count_delivery(func=record_then_wait, task=task)
+    with pytest.raises(background.TaskAbandoned):
+        record_then_wait(str(tmp_path))
+    assert record_then_wait(str(tmp_path)) == "fait"  # a direct call is no delivery
+    assert not OrmQ.objects.filter(pk=ack_id).exists()
+    assert (tmp_path / "marks").read_text().count("start") == 3
+

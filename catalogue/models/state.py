@@ -22,3 +22,19 @@ class CatalogueState(models.Model):
 
     def __str__(self):
         return f"catalogue v{self.version} (dumps v{self.dumps_version})"
+
+
+class TaskDelivery(models.Model):
+    """How many times the queue handed one background task to a worker (catalogue.background).
+
+    django-q2 counts attempts that ended; a worker killed mid-task ends nothing, so deliveries
+    are counted here, when a worker starts the task."""
+
+    task_id = models.CharField(max_length=32, primary_key=True)
+    name = models.CharField(max_length=100, blank=True)
+    deliveries = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name or self.task_id}: {self.deliveries}"

@@ -449,3 +449,20 @@ def test_a_bad_item_never_stops_the_sweep(public_space, moderator, monkeypatch):
     monkeypatch.setattr(emails, "send_notification_email", real_send)
     assert tasks.send_immediate() == 1
     assert mail.outbox[-1].to == [fans[0].email]
+
+
+def test_notifications_claimed_by_a_killed_delivery_go_to_the_retry(ffe_project, monkeypatch):
+    """Killed between claiming and sending (a worker killed mid-task): the claim is given back
+    once it is older than a task may run, and the retry e-mails it, once."""
+    fan = UserFactory()
+    _news_for_followers(ffe_project, fan)
+    mail.outbox.clear()
+    tasks._claim(fan, Notification.objects.all())  # ... and the worker dies here
+    assert Notification.objects.filter(recipient=fan, emailed_at__isnull=True).count() == 0
+    assert tasks.send_digests("weekly") == 0  # an overlapping run leaves the claim alone
+    later = timezone.now() + tasks._claim_stale_after() + timedelta(minutes=1)
+    monkeypatch.setattr(tasks.timezone, "now", lambda: later)
+    assert tasks.send_digests("weekly") == 1
+    assert len(mail.outbox) == 1 and "Portes ouvertes" in mail.outbox[0].body
+    assert tasks.send_digests("weekly", now=later + timedelta(days=7)) == 0
+    assert not Notification.objects.filter(email_batch__startswith=tasks.CLAIMED).exists()

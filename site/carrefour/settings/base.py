@@ -232,8 +232,11 @@ Q_CLUSTER = {
     "name": "carrefour",
     "workers": int(os.environ.get("Q_WORKERS", "1" if IS_SQLITE else "4")),
     "timeout": int(os.environ.get("Q_TIMEOUT", "3600")),
-    "retry": int(os.environ.get("Q_TIMEOUT", "3600")) + 600,
-    "max_attempts": 1,
+    # The ORM broker hands a task out again when `retry` seconds pass without its result: a
+    # worker killed mid-task is retried then (catalogue.background bounds it to one retry). A
+    # task that raised is retried once too (max_attempts counts the attempts that ended).
+    "retry": int(os.environ.get("Q_RETRY") or int(os.environ.get("Q_TIMEOUT", "3600")) + 600),
+    "max_attempts": 2,
     "catch_up": False,
     "label": "Tâches de fond",
 }

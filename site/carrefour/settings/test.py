@@ -17,7 +17,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Tasks run inline, except in a real cluster started by a fault test (Q_SYNC=0).
+Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") != "0"}
 # One media folder per test run (dumps, downloaded images): CI runs SQLite and PostgreSQL side
 # by side. Subprocesses started by a test (harvest runs) inherit the run's id.
 TEST_RUN_ID = os.environ.setdefault("CARREFOUR_TEST_RUN", str(os.getpid()))
