@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
+from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.utils.file import hash_filelike
 
@@ -145,5 +146,10 @@ def fetch_image(url: str, *, title: str = "", timeout: float = 10.0):
     image = Image(title=f"{label} [{key}]", file=ImageFile(ContentFile(clean), name=name))
     image._reencoded = True
     image.file_size, image.file_hash = len(clean), hash_filelike(BytesIO(clean))
-    image.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            image.save()
+    except OSError as error:  # disk full: nothing was kept (catalogue.storage), the run goes on
+        logger.error("Image not stored (%s): %s", error, url)
+        return None
     return image

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
@@ -204,3 +204,47 @@ def test_a_task_whose_workers_keep_dying_is_abandoned_at_the_third_delivery(tmp_
     assert not OrmQ.objects.filter(pk=ack_id).exists()
     assert (tmp_path / "marks").read_text().count("start") == 3
 
+
+# --- a full disk while writing images -----------------------------------------------------------
+
+
+def full_disk(monkeypatch, room: int) -> None:
+    """Media files: the disk fills after `room` bytes of any file written from now on."""
+    from catalogue import storage
+
+    fdopen = os.fdopen
+    monkeypatch.setattr(
+        storage.os, "fdopen", lambda *a, **kw: _FullDisk(fdopen(*a, **kw), room=room)
+    )
+
+
+def _media_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_disk_full_while_writing_an_image_keeps_the_previous_files(tmp_path, settings, monkeypatch):
+    """Every media write goes to a temporary file renamed into place: ENOSPC half-way leaves
+    the previous files as they were, no partial file, no image row, and a clear error."""
+    from django.core.files.base import ContentFile
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from catalogue.storage import StorageFull
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    Image = get_image_model()
+    png = get_test_image_file().file.getvalue()
+    previous = Image(title="Logo", file=ImageFile(ContentFile(png), name="logo.png"))
+    previous.save()
+    before = _media_files(tmp_path)
+    assert len(before) == 1
+    full_disk(monkeypatch, room=100)
+    with pytest.raises(StorageFull) as raised, transaction.atomic():
+        Image(title="Logo 2", file=ImageFile(ContentFile(png), name="logo.png")).save()
+    assert raised.value.errno == errno.ENOSPC and "logo" in str(raised.value)
+    assert _media_files(tmp_path) == before  # the previous file whole, nothing partial
+    assert list(Image.objects.values_list("title", flat=True)) == ["Logo"]
+    previous.refresh_from_db()
+    with previous.file.open("rb") as stored:
+        assert stored.read() == before[previous.file.name]

@@ -5,20 +5,31 @@ an editor allowed to edit it in Wagtail — anonymous visitors included (no redi
 reveal or half-open the form).
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.images import get_image_model
 
 from catalogue.models import ProjectPage
+from catalogue.storage import StorageFull
 
 from .. import holders, permissions
 from ..holder_forms import ClaimForm, HolderEditForm, NewsForm
 from ..models import ProjectNews
+
+logger = logging.getLogger(__name__)
+
+IMAGE_NOT_STORED = gettext_lazy(
+    "L'image n'a pas pu être enregistrée (espace disque insuffisant sur le serveur) : rien n'a "
+    "été modifié, l'image précédente est conservée. Réessayez plus tard."
+)
 
 
 def _project(page_id):
@@ -86,17 +97,22 @@ def edit(request, page_id):
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         before = page.latest_revision_id
-        with transaction.atomic():
-            upload = form.cleaned_data.get("image")
-            if upload:
-                image = get_image_model()(
-                    title=f"{page.title} — image fournie par le porteur"[:255],
-                    file=upload,
-                    uploaded_by_user=request.user,
-                )
-                image.save()
-                changes["image"] = image
-            revision = holders.edit_project(request.user, page, changes)
+        try:
+            with transaction.atomic():
+                upload = form.cleaned_data.get("image")
+                if upload:
+                    image = get_image_model()(
+                        title=f"{page.title} — image fournie par le porteur"[:255],
+                        file=upload,
+                        uploaded_by_user=request.user,
+                    )
+                    image.save()
+                    changes["image"] = image
+                revision = holders.edit_project(request.user, page, changes)
+        except StorageFull:
+            logger.exception("Holder image of page %s not stored", page.pk)
+            form.add_error("image", IMAGE_NOT_STORED)
+            return _edit_form(request, page, draft, form, status=503)
         page.refresh_from_db()
         if revision is None or revision.pk == before:
             messages.info(request, _("Aucune modification à enregistrer."))
@@ -111,6 +127,10 @@ def edit(request, page_id):
                 ),
             )
         return redirect("community:holder_history", page_id=page.pk)
+    return _edit_form(request, page, draft, form)
+
+
+def _edit_form(request, page, draft, form, *, status=200):
     return render(
         request,
         "community/holders/edit_form.html",
@@ -121,6 +141,7 @@ def edit(request, page_id):
             "pending": page.workflow_in_progress,
             "publishes_immediately": holders.publishes_immediately(),
         },
+        status=status,
     )
 
 

@@ -654,6 +654,11 @@ TRANSLATIONS = {
         "unknown address under /api/ answers 404 in JSON)."
     ),
     "Projet introuvable.": "No such project.",
+    "L'image n'a pas pu être enregistrée (espace disque insuffisant sur le serveur) : rien n'a "
+    "été modifié, l'image précédente est conservée. Réessayez plus tard.": (
+        "The image could not be stored (not enough disk space on the server): nothing was "
+        "changed, the previous image is kept. Please try again later."
+    ),
     "Adresse inexistante dans l'API.": "No such address in the API.",
     "Cette description": "This description",
     "Description OpenAPI 3.1.": "OpenAPI 3.1 description.",

@@ -161,3 +161,18 @@ def test_every_stored_image_is_re_encoded_whoever_uploads_it(client, site_tree):
     )
     assert response.status_code == 302, response.content[:500]
     assert_clean(Image.objects.get(title="gif"))
+
+
+@pytest.mark.django_db
+def test_disk_full_while_harvesting_an_image_keeps_nothing_partial(
+    image_server, settings, tmp_path, monkeypatch
+):
+    """ENOSPC while a harvested image is written: no image (logged), no partial file, the
+    harvest's transaction goes on."""
+    from tests.test_faults import _media_files, full_disk
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    full_disk(monkeypatch, room=100)
+    assert images.fetch_image(f"{image_server}/logo.png", title="Logo") is None
+    assert not Image.objects.filter(title__startswith="Logo").exists()
+    assert _media_files(tmp_path) == {}

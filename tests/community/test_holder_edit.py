@@ -450,11 +450,13 @@ def test_editors_decisions_reach_the_holder_not_admin_links(
     "description",
     [
         "Première ligne\nseconde ligne\n\n- un\n- deux\n\nVoir https://exemple.org/",
-        '<p>Un<br>deux</p><ul><li>trois</li></ul><h3>Titre</h3>'
+        "<p>Un<br>deux</p><ul><li>trois</li></ul><h3>Titre</h3>"
         '<p><strong>gras</strong> <a href="https://exemple.org/">lien</a></p>',
     ],
 )
-def test_holder_rich_text_opens_in_wagtail_and_saves_back_unchanged(ffe_project, holder, description):
+def test_holder_rich_text_opens_in_wagtail_and_saves_back_unchanged(
+    ffe_project, holder, description
+):
     """A holder's line break made Wagtail's edit view answer 500 ("Unmatched tags")."""
     from django.test import Client
 
@@ -485,3 +487,31 @@ def test_holder_rich_text_opens_in_wagtail_and_saves_back_unchanged(ffe_project,
     assert "data-richtext" in page and "data-block-key" not in data["description"][0]
     client.post(url, data)
     assert ProjectPage.objects.get(pk=ffe_project.pk).latest_revision_id == latest
+
+
+def test_disk_full_while_uploading_keeps_the_previous_image(
+    client, ffe_project, settings, tmp_path, monkeypatch
+):
+    """ENOSPC while the holder's new image is written: a clear form error (503), the page keeps
+    its previous image, the media folder holds the previous files only."""
+    from tests.test_faults import _media_files, full_disk
+
+    settings.HOLDER_EDITS_PUBLISH_IMMEDIATELY = True
+    settings.MEDIA_ROOT = str(tmp_path)
+    owner = make_user("porteuse")
+    approve(owner, ffe_project)
+    client.force_login(owner)
+    url = reverse("community:holder_edit", args=[ffe_project.pk])
+    first = SimpleUploadedFile("logo.png", _png_bytes(), "image/png")
+    assert client.post(url, {**form_data(ffe_project), "image": first}).status_code == 302
+    previous = ProjectPage.objects.get(pk=ffe_project.pk).image
+    assert client.get(url).status_code == 200  # its preview rendition is written
+    before = _media_files(tmp_path)
+    full_disk(monkeypatch, room=50)
+    second = SimpleUploadedFile("autre.png", _png_bytes((60, 50)), "image/png")
+    response = client.post(url, {**form_data(ffe_project), "image": second, "summary": "Neuf"})
+    assert response.status_code == 503
+    assert "espace disque insuffisant" in response.context["form"].errors["image"][0]
+    page = ProjectPage.objects.get(pk=ffe_project.pk)
+    assert page.image_id == previous.pk and page.summary != "Neuf"
+    assert _media_files(tmp_path) == before

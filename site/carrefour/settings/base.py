@@ -188,7 +188,8 @@ STATICFILES_DIRS = [BASE_DIR / "static_src"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Media files are written to a temporary file and renamed: never half-written (disk full).
+    "default": {"BACKEND": "catalogue.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
