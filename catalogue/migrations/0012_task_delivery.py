@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0010_french_editorial_names"),
+        ("catalogue", "0011_change_feed"),
     ]
 
     operations = [
