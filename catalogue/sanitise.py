@@ -13,6 +13,10 @@ at the write path (`catalogue.services`), and rich text passes again where it is
   the way Wagtail stores rich text (``b``/``i``, one heading level, top-level blocks) so that its
   editor opens it unchanged. Everything else is dropped, keeping the text.
 - `text_to_rich_text`: plain text (blank-line paragraphs, line breaks, "- " lists) as rich text.
+- `member_html`: the HTML of members' text (comments, discussions, spaces, claims), a subset of
+  rich text's allow-list derived from it (``MEMBER_TAGS``: ``p``, ``br``, ``a`` with an http(s)
+  ``href``, links marked ``rel="nofollow ugc noopener"``). `community.rendering` escapes what
+  members type and links their addresses, then cleans through it.
 
 `safe_url` keeps an http(s) address and refuses any other scheme (``javascript:``, ``data:``).
 """
@@ -29,7 +33,9 @@ import nh3
 
 __all__ = [
     "RICH_TEXT_TAGS",
+    "MEMBER_TAGS",
     "clean_control",
+    "member_html",
     "one_line",
     "plain_text",
     "rich_text",
@@ -41,6 +47,9 @@ __all__ = [
 #: The elements rich text may hold once sanitised (and nothing else).
 RICH_TEXT_TAGS = frozenset({"p", "h3", "ul", "ol", "li", "b", "i", "a", "br"})
 LINK_REL = "noopener nofollow"
+#: Members' text: paragraphs, line breaks and links only, a subset of the rich text tags.
+MEMBER_TAGS = RICH_TEXT_TAGS - {"h3", "ul", "ol", "li", "b", "i"}
+MEMBER_LINK_REL = "nofollow ugc noopener"
 
 # C0 controls except tab and newline, DEL, C1 controls, lone surrogates, non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -85,12 +94,12 @@ def safe_url(value, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
     return url if url and _scheme_ok(url, schemes, relative=False) else ""
 
 
-def _href_filter(relative: bool):
+def _href_filter(relative: bool, schemes: tuple[str, ...] = ("http", "https", "mailto")):
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "a" and attribute == "href":
             url = "".join(clean_control(value).split())
-            return url if _scheme_ok(url, ("http", "https", "mailto"), relative) else None
-        return None
+            return url if _scheme_ok(url, schemes, relative) else None
+        return value if attribute == "rel" else None  # the cleaner's own link_rel
 
     return keep
 
@@ -107,6 +116,15 @@ _STRUCTURE_CLEANERS = {
     )
     for relative in (False, True)
 }
+_MEMBER_CLEANER = nh3.Cleaner(
+    tags=MEMBER_TAGS,
+    clean_content_tags=_CLEAN_CONTENT,
+    attributes={"a": {"href"}},
+    attribute_filter=_href_filter(False, ("http", "https")),
+    url_schemes={"http", "https"},
+    link_rel=MEMBER_LINK_REL,
+    strip_comments=True,
+)
 _TEXT_CLEANER = nh3.Cleaner(
     tags=_BLOCKS | _HEADINGS | _LISTS | {"li", "br"},
     clean_content_tags=_CLEAN_CONTENT,
@@ -128,6 +146,11 @@ def plain_text(value) -> str:
         # Only block tags are left: each one ends a line.
         text = clean_control(html.unescape(_TAG.sub("\n", cleaned)))
     return unicodedata.normalize("NFC", text)
+
+
+def member_html(fragment) -> str:
+    """HTML of members' text → only `MEMBER_TAGS` (see the module docstring)."""
+    return _MEMBER_CLEANER.clean(clean_control(str(fragment or "")))
 
 
 def one_line(value) -> str:

@@ -1,23 +1,19 @@
 """Member text → safe HTML: paragraphs, line breaks and auto-linked web addresses, nothing else.
 
 The text is escaped first (members write plain text, so any markup they type is shown as text),
-then web addresses become links, then nh3 (ammonia) cleans the result against an allow-list as a
-second line of defence: only <p>, <br> and <a href> with http(s) URLs survive, links carry
-rel="nofollow ugc noopener".
+then web addresses become links, then the site's one sanitiser cleans the result as a second
+line of defence (`catalogue.sanitise.member_html`, the members' subset of its allow-list: only
+<p>, <br> and <a href> with http(s) URLs survive, links carry rel="nofollow ugc noopener").
 """
 
 import html
 import re
 
-import nh3
+from catalogue.sanitise import member_html
 
 # http(s) URLs, or www. addresses; stops at whitespace and at characters that end prose.
 URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}»"
-
-ALLOWED_TAGS = {"p", "br", "a"}
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
-LINK_REL = "nofollow ugc noopener"
 
 
 def find_links(text):
@@ -66,11 +62,4 @@ def render_text(text):
 
 def clean_html(fragment):
     """The allow-list sanitiser (also usable on HTML that did not come from `render_text`)."""
-    return nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https"},
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    return member_html(fragment)

@@ -90,3 +90,26 @@ def test_find_links_counts_web_addresses_only():
 
 def test_empty_text():
     assert render_text("  \n ") == ""
+
+
+def test_member_text_is_cleaned_by_the_one_sanitiser():
+    """One allow-list: members' tags are a subset of rich text's, declared in catalogue.sanitise
+    (community keeps no allow-list of its own)."""
+    import community.rendering as rendering
+    from catalogue import sanitise
+
+    assert sanitise.MEMBER_TAGS == {"p", "br", "a"} <= sanitise.RICH_TEXT_TAGS
+    assert not hasattr(rendering, "ALLOWED_TAGS") and not hasattr(rendering, "nh3")
+    hostile = (
+        '<p onclick="x()">a<b>b</b><a href="javascript:alert(1)">d</a>'
+        '<a href="mailto:x@y.example">e</a><a href="https://ok.example/" rel="me">f</a>'
+        "<script>alert(1)</script><!-- c --></p>"
+    )
+    assert (
+        rendering.clean_html(hostile)
+        == sanitise.member_html(hostile)
+        == (
+            '<p>ab<a rel="nofollow ugc noopener">d</a><a rel="nofollow ugc noopener">e</a>'
+            '<a href="https://ok.example/" rel="nofollow ugc noopener">f</a></p>'
+        )
+    )
