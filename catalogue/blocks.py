@@ -153,7 +153,7 @@ class ProjectFiltersBlock(blocks.StructBlock):
     @staticmethod
     def presets(value) -> dict[str, list[str]]:
         """The filters as search parameters (facet -> values)."""
-        from .search.query import TAXONOMY_FACETS
+        from .search import TAXONOMY_FACETS
 
         if not value:
             return {}
@@ -226,7 +226,7 @@ class StatsBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         import uuid
 
-        from .search.query import SearchQuery
+        from .search import SearchQuery
         from .stats import statistics
         from .stats.views import chart_items
 
@@ -244,7 +244,7 @@ class StatsBlock(blocks.StructBlock):
 def _results_page_url(presets: dict, query=None) -> str:
     """The results page (`/projets/`) with the presets as ordinary, removable URL filters."""
     from .models import ProjectIndexPage
-    from .search.query import SearchQuery
+    from .search import SearchQuery
 
     index = ProjectIndexPage.objects.live().first()
     if index is None:
@@ -295,8 +295,7 @@ class SearchBlock(blocks.StructBlock):
         label = _("Recherche de projets")
 
     def get_context(self, value, parent_context=None):
-        from .search import engine
-        from .search.query import SearchQuery
+        from .search import SearchQuery, execute
 
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
@@ -307,7 +306,7 @@ class SearchBlock(blocks.StructBlock):
             params, presets=presets, prefix=prefix, per_page=value.get("max_items") or 6
         )
         facets = ["domaine", "public"] if value.get("show_facets") else []
-        results = engine.execute(query, facets=facets, with_facets=bool(facets))
+        results = execute(query, facets=facets, with_facets=bool(facets))
         # Other blocks' (and the page's) parameters are carried so their state survives.
         kept = []
         if request is not None:
@@ -355,8 +354,7 @@ class ProjectListBlock(blocks.StructBlock):
         label = _("Liste de projets filtrée")
 
     def get_context(self, value, parent_context=None):
-        from .search import engine
-        from .search.query import SearchQuery
+        from .search import SearchQuery, execute
 
         context = super().get_context(value, parent_context=parent_context)
         presets = ProjectFiltersBlock.presets(value.get("filters"))
@@ -365,7 +363,7 @@ class ProjectListBlock(blocks.StructBlock):
             sort=value.get("order") or "newest",
             per_page=value.get("max_items") or 6,
         )
-        results = engine.execute(query, with_facets=False, suggest=False)
+        results = execute(query, with_facets=False, suggest=False)
         context["search"] = results
         context["see_all_url"] = _results_page_url(presets) if value.get("show_link") else ""
         return context

@@ -10,7 +10,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from catalogue.models import ProjectPage
 from catalogue.sanitise import clean_control
-from catalogue.search.engine import matching_entries
+from catalogue.search import matching_entries
 
 from .searches import canonical, describe
 

@@ -20,7 +20,7 @@ from catalogue import services as catalogue_services
 
 from . import notify, permissions
 from .activity import record
-from .models import Follow, Notification, ProjectClaim, ProjectNews
+from .models import Activity, Follow, Notification, ProjectClaim, ProjectNews
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,8 @@ GENERIC_DOMAINS = frozenset(
     }
 )
 
-VERB_NEWS = "project_news"
 # A member may wait for at most this many decisions at once (the editors' queue is no inbox).
 MAX_PENDING_CLAIMS = 3
-VERB_CLAIM_APPROVED = "claim_approved"
 
 
 @functools.cache
@@ -248,7 +246,7 @@ def decide_claim(reviewer, claim: ProjectClaim, *, approve: bool, note: str = ""
             target_type=_ct(project),
             target_id=project.pk,
         )
-        record(claim.user, VERB_CLAIM_APPROVED, project)
+        record(claim.user, Activity.Verb.CLAIM_APPROVED, project)
         title = _("Vous êtes désormais porteur ou porteuse du projet « %(title)s »") % {
             "title": project.title
         }
@@ -386,7 +384,7 @@ def post_news(user, page, *, title: str, body: str, link: str = "") -> ProjectNe
         project=page, author=user, title=title.strip()[:140], body=body.strip(), link=link
     )
     # Followers are notified from the activity entry (see community.notify.fan_out).
-    record(user, VERB_NEWS, news)
+    record(user, Activity.Verb.PROJECT_NEWS, news)
     return news
 
 

@@ -17,6 +17,7 @@ import functools
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import permissions
@@ -151,8 +152,8 @@ def queue_immediate(user_ids):
 
 
 def _send_now(ids):
-    from .tasks import send_now
-
+    # Named by dotted path, as the queued tasks are (`_queue`): the tasks use this module.
+    send_now = import_string("community.tasks.send_now")
     try:
         send_now(ids)
     except Exception:  # noqa: BLE001 - a mail server hiccup must not break the request
@@ -173,7 +174,6 @@ def _queue(task_name, ids):
 
 def fan_out(activity):
     """Turn one activity entry into followers' notifications."""
-    from .holders import VERB_NEWS
     from .models import Activity, Comment, Discussion, ProjectNews
 
     verb = activity.verb
@@ -238,7 +238,7 @@ def fan_out(activity):
             space=space,
             event_key=key,
         )
-    if verb == VERB_NEWS and isinstance(target, ProjectNews):
+    if verb == Activity.Verb.PROJECT_NEWS and isinstance(target, ProjectNews):
         project = target.project
         return notify_followers(
             project,

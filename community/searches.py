@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalogue.search.query import FACETS, SearchQuery
+from catalogue.search import FACETS, SearchQuery
 
 from .models import Notification, SavedSearch
 
@@ -33,7 +33,7 @@ def canonical(params) -> tuple[SearchQuery, str]:
 
 def describe(query: SearchQuery) -> str:
     """A short French label of a search ("« jardin » · Domaines : Alimentation · zone de carte")."""
-    from catalogue.search.engine import label_for
+    from catalogue.search import label_for
 
     parts = []
     if query.text:
@@ -68,7 +68,7 @@ def save_search(user, params, *, name: str = "") -> SavedSearch:
 
 def new_project_ids(saved: SavedSearch, *, since, until) -> list[int]:
     """Pages first published in (since, until] that match the saved search, newest first."""
-    from catalogue.search.engine import matching_entries
+    from catalogue.search import matching_entries
 
     return list(
         matching_entries(saved.query())

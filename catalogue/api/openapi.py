@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy
 
 from ..collation import Collated
-from ..search.query import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
+from ..search import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 from .converters import MAX_ROW_ID
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
 
@@ -46,7 +46,7 @@ def facet_values() -> dict[str, list[dict]]:
     """facet -> [{"value", "label"}], read now from the database and vocabularies."""
     from ..geography import DEPARTMENTS, REGIONS
     from ..models import NomenclatureCode, PartnerPage, Scale, Stage, StructureKind, TaxonomyGroup
-    from ..search.query import TAXONOMY_FACETS
+    from ..search import TAXONOMY_FACETS
 
     values: dict[str, list[dict]] = {}
     for facet, family in TAXONOMY_FACETS.items():

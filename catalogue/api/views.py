@@ -16,7 +16,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from .. import opendata
-from ..search.query import DEFAULT_PER_PAGE, FACETS, MAX_PER_PAGE, SORTS, SearchQuery
+from ..search import DEFAULT_PER_PAGE, FACETS, MAX_PER_PAGE, SORTS, SearchQuery
 from . import openapi
 from .ratelimit import parse_rate, rate_limited
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL, UrlBuilder, serialise_batch

@@ -28,7 +28,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from ..api.ratelimit import rate_limited
-from ..search.query import SearchQuery
+from ..search import SearchQuery
 from . import grid
 
 MAX_POINTS = 20_000
@@ -80,7 +80,7 @@ def filtered_entries(query: SearchQuery):
 def map_payload(query: SearchQuery, view: grid.BBox, zoom: int) -> dict:
     """The clusters or points of a view (see module doc); shared by the view and the bench."""
     if query.text:
-        from ..search.idsets import through_indexes
+        from ..search import through_indexes
 
         with through_indexes():  # the text through the GIN index (see there)
             return _map_payload(query, view, zoom)
@@ -136,7 +136,7 @@ def fit_payload(query: SearchQuery) -> dict:
     else:
         source, lat, lng = filtered_entries(query), "latitude", "longitude"
     if query.text:
-        from ..search.idsets import through_indexes
+        from ..search import through_indexes
 
         with through_indexes():
             box = source.aggregate(

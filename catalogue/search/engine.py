@@ -40,13 +40,7 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195
 
 # Facets stored as a column of the entry (one value per project): filtered on the column.
-COLUMN_FACETS = {
-    "structure": "structure_kind",
-    "stade": "stage",
-    "echelle": "scale",
-    "region": "region_code",
-    "departement": "department_code",
-}
+COLUMN_FACETS = idsets.COLUMN_FACETS
 # Multi-valued facets: filtered through ProjectFacetValue.
 TABLE_FACETS = ("domaine", "public", "methode", "code", "partenaire")
 FACET_CACHE_SECONDS = 300

@@ -40,6 +40,7 @@ from django.utils.connection import ConnectionProxy
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectSearchEntry
+from ..project_fields import PAGE_FACETS
 from .query import SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
 
@@ -47,14 +48,10 @@ from .schema import FTS_TABLE, TS_CONFIG
 shared_cache = ConnectionProxy(caches, "memo")
 ENTRY = ProjectSearchEntry._meta.db_table
 FACETS_TABLE = ProjectFacetValue._meta.db_table
-# Facets stored as a column of the entry (one value per project).
-COLUMN_FACETS = {
-    "structure": "structure_kind",
-    "stade": "stage",
-    "echelle": "scale",
-    "region": "region_code",
-    "departement": "department_code",
-}
+# Facets stored as a column of the entry (one value per project): declared with the page fields
+# (catalogue.project_fields; the entry's column has the page column's name), coup de coeur
+# apart (a boolean).
+COLUMN_FACETS = {facet: column for column, facet in PAGE_FACETS if facet != "coup_de_coeur"}
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195
 

@@ -33,6 +33,9 @@ class Activity(models.Model):
         DISCUSSION_STARTED = "discussion_started", _("a lancé la discussion")
         COMMENTED = "commented", _("a commenté")
         PROJECT_LINKED = "project_linked", _("suit désormais le projet")
+        # A holder's news of a project, a claim approved: recorded without a space.
+        PROJECT_NEWS = "project_news", _("a publié une actualité du projet")
+        CLAIM_APPROVED = "claim_approved", _("porte désormais le projet")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_activities"

@@ -35,6 +35,6 @@ class SavedSearch(models.Model):
     def query(self):
         from urllib.parse import parse_qs
 
-        from catalogue.search.query import SearchQuery
+        from catalogue.search import SearchQuery
 
         return SearchQuery.from_params(parse_qs(self.query_string))

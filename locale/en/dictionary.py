@@ -292,6 +292,8 @@ TRANSLATIONS = {
     "a lancé la discussion": "started the discussion",
     "a commenté": "commented",
     "suit désormais le projet": "now follows the project",
+    "a publié une actualité du projet": "posted news of the project",
+    "porte désormais le projet": "now runs the project",
     "activité": "activity",
     "en attente": "pending",
     "approuvée": "approved",

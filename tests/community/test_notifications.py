@@ -79,7 +79,7 @@ def test_fan_out_is_idempotent(ffe_project):
     follow(fan, ffe_project)
     approve(owner, ffe_project)
     holders.post_news(owner, ffe_project, title="Une", body="Deux")
-    activity = Activity.objects.filter(verb=holders.VERB_NEWS).get()
+    activity = Activity.objects.filter(verb=Activity.Verb.PROJECT_NEWS).get()
     assert notify.fan_out(activity) == 0
     assert Notification.objects.filter(recipient=fan).count() == 1
 
