@@ -11,6 +11,7 @@ from wagtail.images.blocks import ImageBlock as WagtailImageBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from .collation import sorted_french
+from .territories.blocks import TerritoryBlock
 
 
 class CaptionedImageBlock(blocks.StructBlock):
@@ -391,3 +392,4 @@ class BaseStreamBlock(blocks.StreamBlock):
     statistics = StatsBlock()
     search = SearchBlock()
     project_list = ProjectListBlock()
+    territory = TerritoryBlock()

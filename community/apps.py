@@ -13,3 +13,7 @@ class CommunityConfig(AppConfig):
         from . import receivers
 
         receivers.connect(self)
+
+        from . import territory_panels
+
+        territory_panels.connect()

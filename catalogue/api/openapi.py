@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from ..collation import Collated
 from ..search import FACETS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 from .converters import MAX_ROW_ID
+from .openapi_territories import territory_path, territory_schema
 from .serializers import FIELD_DOCS, LICENCE, LICENCE_URL
 
 VERSION = "1.0.0"
@@ -140,6 +141,14 @@ def search_parameters(values: dict[str, list[dict]] | None = None) -> list[dict]
             "bbox",
             gettext("Zone géographique « ouest,sud,est,nord » en degrés décimaux (WGS 84)."),
             {"type": "string", "pattern": r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"},
+        ),
+        _param(
+            "territoire",
+            gettext(
+                "Territoire « type/code » : region/84, departement/2A, epci/<SIREN>, "
+                "commune/<code INSEE> (les projets de ses communes)."
+            ),
+            {"type": "string", "pattern": r"^(region|departement|epci|commune)/[0-9A-Za-z]{1,9}$"},
         ),
         _param("tri", gettext("Ordre des résultats."), {"type": "string", "enum": list(SORTS)}),
     ]
@@ -374,6 +383,7 @@ def build(base_url: str = "") -> dict:
                     },
                 }
             },
+            "/api/territories/{kind}/{code}": territory_path(not_found, json_error),
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -386,6 +396,7 @@ def build(base_url: str = "") -> dict:
             "parameters": {p["name"]: p for p in search + paging},
             "schemas": {
                 "Project": _project_schema(),
+                "Territory": territory_schema(),
                 "Source": {
                     "type": "object",
                     "properties": {

@@ -41,6 +41,17 @@ def describe(series: Series, limit: int = 5) -> str:
     return text
 
 
+def territory_links(series: Series) -> dict[str, str]:
+    """value -> territory page, for the region and department statistics."""
+    if series.name not in ("region", "departement"):
+        return {}
+    from ..territories import geo
+    from ..territories.figures import url_of
+
+    found = (geo.get(series.name, value) for value, _label, _n in series.rows)
+    return {t.code: url_of(t) for t in found if t is not None}
+
+
 def chart_items(stats: dict[str, Series], names=DEFAULT_CHARTS, prefix: str = "stats"):
     items = []
     for name in names:
@@ -55,6 +66,7 @@ def chart_items(stats: dict[str, Series], names=DEFAULT_CHARTS, prefix: str = "s
                     "chart": charts.department_map(series),
                     "description": describe(series),
                     "column": COLUMNS["departement"],
+                    "links": territory_links(series),
                 }
             )
             continue
@@ -70,6 +82,7 @@ def chart_items(stats: dict[str, Series], names=DEFAULT_CHARTS, prefix: str = "s
                 "chart": charts.bar_chart(series),
                 "description": describe(series),
                 "column": COLUMNS[name],
+                "links": territory_links(series),
             }
         )
     return items

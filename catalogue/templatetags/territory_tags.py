@@ -51,3 +51,9 @@ def similar_projects(page):
         name: [{"page": pages[pk], "distance": km} for pk, km in pairs if pk in pages]
         for name, pairs in (("near", found.near), ("elsewhere", found.elsewhere))
     }
+
+
+@register.filter
+def link_for(links, value):
+    """`{{ item.links|link_for:value }}`: the URL of `value` in a {value: url} dict, or ""."""
+    return links.get(value, "") if isinstance(links, dict) else ""

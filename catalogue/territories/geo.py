@@ -215,3 +215,17 @@ def comparable(territory: Territory, candidates: list[Territory] | None = None) 
     cls = territory.population_class
     same = [t for t in pool if t.code != territory.code and t.population_class == cls]
     return sorted(same, key=lambda t: (abs(t.population - territory.population), t.code))
+
+
+def contains(territory: Territory, insee: str) -> bool:
+    """Whether the commune of this INSEE code (any alias) lies in the territory."""
+    commune = current_commune(insee) if insee else None
+    if commune is None:
+        return False
+    if territory.kind == "commune":
+        return commune.code == territory.code
+    if territory.kind == "epci":
+        return commune.epci_code == territory.code
+    if territory.kind == "departement":
+        return territory.code in commune.department_codes
+    return territory.code in commune.region_codes

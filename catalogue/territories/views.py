@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from .. import freshness
 from ..api.csvexport import csv_lines
+from ..api.ratelimit import rate_limited
 from ..search import engine
 from ..search.query import SearchQuery
 from ..search.views import presentation
@@ -150,8 +151,12 @@ def territory_csv(request, kind: str, code: str):
 
 
 @require_safe
+@rate_limited("api")
 def territory_json(request, kind: str, code: str):
-    territory = territory_or_404(kind, code)
+    try:
+        territory = territory_or_404(kind, code)
+    except Http404:
+        return JsonResponse({"detail": _("Territoire inconnu.")}, status=404)
     response = JsonResponse(cached_figures(territory), json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"

@@ -115,7 +115,12 @@ def test_statistics_page_is_accessible_svg_with_tables(client, catalogue_slice):
     assert html.count("Aucune donnée pour l") == 7 - charts
     # The numbers of the table are those of the database.
     idf = public_pages().filter(region_code="11").count()
-    assert re.search(rf'<th scope="row">Île-de-France</th><td class="number">{idf}</td>', html)
+    # Regions and departments link to their territory pages.
+    assert re.search(
+        rf'<th scope="row"><a href="/territoires/region/11/">Île-de-France</a></th>'
+        rf'<td class="number">{idf}</td>',
+        html,
+    )
     # SVG coordinates are not localised ("12,5" would break the drawing).
     assert not re.search(r'(?:width|x|y|r|cx|cy)="\d+,\d+"', html)
 

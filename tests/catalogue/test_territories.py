@@ -229,3 +229,46 @@ def test_hostile_input_never_errors(catalogue_slice, client, value):
         assert status in (200, 400), (params, status)
     assert client.get("/projets/", {"territoire": value}).status_code in (200, 404)
     assert client.get("/api/map", {"territoire": value}).status_code == 200
+
+
+# --- embeds: the "Territoire" block, the statistics page, the API description ----------------
+def test_territory_block_renders_the_panel_and_refuses_unknown_codes(catalogue_slice):
+    from wagtail.blocks import StructBlockValidationError
+
+    from catalogue.territories.blocks import TerritoryBlock
+
+    block = TerritoryBlock()
+    territory = _busiest("departement")
+    value = block.clean(block.to_python({"kind": "departement", "code": territory.code.lower()}))
+    assert value["code"] == territory.code
+    html = block.render(value)
+    assert f'data-territory="departement/{territory.code}"' in html
+    assert f"data-territory-count>{figures(territory)['projects']}<" in html
+    for kind, code in (("departement", "99"), ("epci", "<b>"), ("commune", "")):
+        with pytest.raises(StructBlockValidationError):
+            block.clean(block.to_python({"kind": kind, "code": code}))
+
+
+def test_statistics_page_links_departments_to_their_pages(catalogue_slice, client):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(client.get("/statistiques/").content, "html.parser")
+    links = {a["href"] for a in soup.select("#stats-carte-heading ~ details a[href]")}
+    departments = set(
+        _public_pages().exclude(department_code="").values_list("department_code", flat=True)
+    )
+    assert {f"/territoires/departement/{code}/" for code in departments} <= links
+    assert soup.select_one('figcaption a[href="/territoires/"]') is not None
+
+
+def test_api_territory_is_described_and_answers_json_404(catalogue_slice, client):
+    schema = client.get("/api/openapi.json").json()
+    path = schema["paths"]["/api/territories/{kind}/{code}"]["get"]
+    assert path["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Territory"
+    )
+    names = {p["name"] for p in schema["components"]["parameters"].values()}
+    assert "territoire" in names
+    response = client.get("/api/territories/commune/00000")
+    assert response.status_code == 404 and response.json()["detail"]
+    assert client.get("/api/territories/pays/FR").status_code == 404
