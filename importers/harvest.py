@@ -116,6 +116,8 @@ def run_source(
         config = source.build_config()
     except ConfigError as error:
         return _finish_failed(source, run, "Configuration invalide : " + " ; ".join(error.messages))
+    if config.kind == "peer" and not limit:
+        config.cursor = peer_cursor(source)  # incremental: from where the last run stopped
 
     from importers.crawl.runner import crawl
 
@@ -150,6 +152,26 @@ def run_source(
             logger.exception("Could not save the last batch of %s", source.name)
         return _finish_failed(source, run, f"Erreur inattendue : {error!r}", pipeline)
     return finish(source, run, pipeline, result, limit=limit)
+
+
+def peer_cursor(source: Source) -> str:
+    """Where the last run of a peer source that went to the end of the feed stopped."""
+    runs = source.runs.filter(
+        dry_run=False, status__in=[HarvestRun.Status.SUCCESS, HarvestRun.Status.PARTIAL]
+    ).order_by("-started_at")
+    for diagnostics in runs.values_list("diagnostics", flat=True)[:20]:
+        cursor = ((diagnostics or {}).get("info") or {}).get("peer_cursor")
+        if cursor is not None:
+            return str(cursor)
+    return ""
+
+
+def _withdraw(source: Source, run: HarvestRun, info: dict) -> int:
+    """A peer's feed said these records are gone: unlist them here (unpublished if asked)."""
+    withdrawn = [str(pk) for pk in info.get("withdrawn") or []]
+    if not withdrawn or run.dry_run:
+        return 0
+    return services.withdraw_listings(source.name, withdrawn, unpublish=source.unpublish_unlisted)
 
 
 def _finish_failed(source, run, message, pipeline=None) -> HarvestRun:
@@ -190,6 +212,8 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
         and not list_failures
         and not [n for n in never if not n.startswith("field:")]
         and pipeline.counts["seen"] > 0
+        # A peer's feed read from a cursor holds only the changes: absences mean nothing.
+        and not collector.info.get("incremental")
     )
     for name, value in pipeline.run_counts().items():
         setattr(run, name, value)
@@ -226,12 +250,19 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "Sélecteurs qui n'ont rien trouvé de toute la collecte : " + ", ".join(telling)
         )
     usual = usual_count(source, exclude=run)
-    if usual and not limit and not run.dry_run and pipeline.counts["seen"] < DROP_RATIO * usual:
+    incremental = bool(collector.info.get("incremental"))
+    if (
+        usual
+        and not limit
+        and not run.dry_run
+        and not incremental
+        and pipeline.counts["seen"] < DROP_RATIO * usual
+    ):
         reasons.append(
             f"Beaucoup moins de fiches que d'habitude : {pipeline.counts['seen']} au lieu "
             f"d'environ {usual:g}."
         )
-    if pipeline.counts["seen"] == 0:
+    if pipeline.counts["seen"] == 0 and not incremental:
         reasons.append("Aucune fiche extraite.")
 
     if complete:
@@ -246,6 +277,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             threshold=source.unlisted_after,
             unpublish=source.unpublish_unlisted,
         )
+    run.unlisted = (run.unlisted or 0) + _withdraw(source, run, collector.info)
     run.complete = complete
     run.needs_attention = bool(reasons)
     run.attention_reasons = reasons

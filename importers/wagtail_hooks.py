@@ -33,6 +33,7 @@ CONFIG_HELP = format_html(
     "<li><b>csv</b> : <code>{}</code></li>"
     "<li><b>sitemap</b> : <code>{}</code></li>"
     "<li><b>rss</b> : <code>{}</code></li>"
+    "<li><b>peer</b> : <code>{}</code></li>"
     "<li><b>scope</b> : <code>{}</code></li>"
     "</ul><p>{}</p>",
     _("Configuration propre au type de source, en JSON. Exemples :"),
@@ -46,6 +47,9 @@ CONFIG_HELP = format_html(
     "(séparateur et encodage détectés)",
     '{"sitemap_urls": ["https://…/sitemap.xml"], "url_pattern": "/projets/", "fields": […]}',
     '{"feed_urls": ["https://…/feed"], "follow": true, "fields": […]}',
+    '{"url": "https://…/api/changes"}  (incrémental : reprend où la collecte précédente '
+    "s'est arrêtée) ou "
+    '{"format": "jsonld", "urls": ["https://…/projets/fiche/"]}',
     # Optional in every kind (importers/scope.py): records out of the source's scope.
     '"scope": {"action": "refuse | flag", "france_only": true, "country_field": "pays", '
     '"status_field": "statut", "status_values": ["publié"], "refused_status_values": []}',

@@ -345,8 +345,35 @@ class RssConfig(SourceConfig):
         return messages
 
 
+@dataclass
+class PeerConfig(SourceConfig):
+    """Another platform's change feed (Carrefour's `/api/changes`), read incrementally from
+    the cursor of the last run, or its JSON-LD export pages (schema.org, as Carrefour's
+    project pages carry): `format` "changes" or "jsonld" (`urls`: the pages to read)."""
+
+    kind: ClassVar[str] = "peer"
+    url: str = ""
+    format: str = "changes"
+    urls: list[str] = field(default_factory=list)
+    #: Where the previous run stopped (set by the harvest from its last run, never by hand).
+    cursor: str = ""
+
+    def entry_urls(self) -> list[str]:
+        return [self.url] if self.format == "changes" else list(self.urls)
+
+    def validate(self) -> list[str]:
+        messages = super().validate()
+        if self.format not in ("changes", "jsonld"):
+            messages.append(f"Format inconnu « {self.format} » (changes ou jsonld).")
+        elif not self.entry_urls():
+            messages.append("Aucune URL de flux ou de page.")
+        messages += _url_problems(self.entry_urls(), "URL")
+        return messages
+
+
 CONFIG_CLASSES: dict[str, type[SourceConfig]] = {
-    cls.kind: cls for cls in (HtmlConfig, JsonConfig, CsvConfig, SitemapConfig, RssConfig)
+    cls.kind: cls
+    for cls in (HtmlConfig, JsonConfig, CsvConfig, SitemapConfig, RssConfig, PeerConfig)
 }
 
 

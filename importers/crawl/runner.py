@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import ConfigError, CsvConfig, SourceConfig
+from .config import ConfigError, CsvConfig, PeerConfig, SourceConfig
 from .diagnostics import CONSUMER, OTHER, Collector, CrawlError
 from .preview import preview  # noqa: F401  (re-exported: runner.preview)
 
@@ -207,6 +207,15 @@ def crawl(
 
         collector.listener = delivery.error
         for item in read_csv_file(config, collector, max_items=budget):
+            delivery.item(item)
+        result.finish_reason = "finished"
+        return result
+
+    if isinstance(config, PeerConfig):
+        from .peer import read_peer
+
+        collector.listener = delivery.error
+        for item in read_peer(config, collector, max_items=budget):
             delivery.item(item)
         result.finish_reason = "finished"
         return result

@@ -21,6 +21,7 @@ class SourceKind(models.TextChoices):
     CSV = "csv", _("Fichier CSV")
     SITEMAP = "sitemap", _("Sitemap")
     RSS = "rss", _("Flux RSS / Atom")
+    PEER = "peer", _("Autre plateforme (flux de changements, JSON-LD)")
 
 
 class Normaliser(models.TextChoices):

@@ -1382,4 +1382,5 @@ TRANSLATIONS = {
     "Les chiffres d'un territoire : projets, parts par domaine et par public (ici, dans la région, en France), projets pour 10 000 habitants, partenaires, domaines sans projet avec les projets les plus proches": "A territory's figures: projects, shares by domain and audience (here, in the region, in France), projects per 10,000 inhabitants, partners, domains without a project with the closest projects",
     "Code INSEE de la région, du département ou de la commune ; SIREN de l'intercommunalité.": 'INSEE code of the region, department or commune; SIREN of the intercommunality.',
     'Les chiffres du territoire.': "The territory's figures.",
+    "Autre plateforme (flux de changements, JSON-LD)": "Another platform (change feed, JSON-LD)",
 }
