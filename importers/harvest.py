@@ -301,6 +301,7 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "cache_hits": pipeline.geocoder.cache_hits,
         },
         "unknown_tags": len(pipeline.recoder.unknown),
+        "renamed": pipeline.renames.found[:100],
         "keys": {
             "conflicts": pipeline.counts["conflicts"],
             "duplicates": pipeline.counts["duplicates"],
@@ -341,6 +342,9 @@ def _message(run: HarvestRun, errors: int) -> str:
     unplaced = run.diagnostics["placement"]["unplaced"]
     if unplaced:
         parts.append(f"{unplaced} fiche(s) placée(s) dans aucune commune")
+    renamed = len(run.diagnostics.get("renamed") or [])
+    if renamed:
+        parts.append(f"{renamed} fiche(s) renommée(s) mise(s) à jour à la même adresse")
     conflicts = (run.diagnostics.get("keys") or {}).get("conflicts")
     if conflicts:
         parts.append(f"{conflicts} conflit(s) de clé : fiches gardées à part, voir le rapport")

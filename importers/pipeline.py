@@ -31,6 +31,7 @@ from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemF
 from importers.normalise import links
 from importers.normalise.items import Outcome, field_values, get_normaliser
 from importers.recoding import Recoder
+from importers.renames import Renames
 from importers.run_keys import RunKeys, where
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class Pipeline:
         self.scope = (source.config or {}).get("scope") or {}
         self.transforms = (source.config or {}).get("transforms") or {}
         self.keys = RunKeys((source.config or {}).get("key"))
+        # New keys wait for the end of a whole run: one may be a known record renamed.
+        whole = run is not None and not dry_run and not run.item_limit
+        self.renames = Renames(source.name, self.seen_at, whole)
         self.recoder = Recoder(source)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
@@ -443,6 +447,8 @@ class Pipeline:
             self.triage()
         batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
+        if not self.dry_run:
+            batch = self.renames.hold_new(batch)
         if batch:
             if self.dry_run:
                 self._classify(batch)
@@ -547,6 +553,11 @@ class Pipeline:
         for outcome in self.normaliser.close():
             self.accept(outcome)
         self.flush()
+        held = self.renames.release()
+        if held:
+            self._write(held)
+            self._save_progress()
+        self.counts["renamed"] = len(self.renames.found)
         if not self.dry_run:
             self.bulk.finish()
             self.recoder.save_unknown()
