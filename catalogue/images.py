@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils.translation import gettext
 from wagtail.images import get_image_model
 from wagtail.utils.file import hash_filelike
 
@@ -49,15 +50,17 @@ def reencode(data: bytes, name: str = "image") -> tuple[bytes, str]:
             image_format = (probe.format or "").lower()
             width, height = probe.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageRejected("Ce fichier n'est pas une image lisible.") from error
+        raise ImageRejected(gettext("Ce fichier n'est pas une image lisible.")) from error
     except Image.DecompressionBombError as error:
-        raise ImageRejected("Image trop grande (en pixels).") from error
+        raise ImageRejected(gettext("Image trop grande (en pixels).")) from error
     if image_format not in ALLOWED_FORMATS:
-        raise ImageRejected("Formats acceptés : JPEG, PNG, GIF ou WebP.")
+        raise ImageRejected(gettext("Formats acceptés : JPEG, PNG, GIF ou WebP."))
     if width * height > max_pixels():
         raise ImageRejected(
-            f"Image trop grande : {width} × {height} pixels "
-            f"({max_pixels() // 1_000_000} millions au plus)."
+            gettext(
+                "Image trop grande : %(width)s × %(height)s pixels (%(millions)s millions au plus)."
+            )
+            % {"width": width, "height": height, "millions": max_pixels() // 1_000_000}
         )
     try:
         with Image.open(BytesIO(data)) as image:
@@ -73,7 +76,7 @@ def reencode(data: bytes, name: str = "image") -> tuple[bytes, str]:
             else:
                 frame.save(out, "JPEG", quality=88, optimize=True)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ImageRejected("Ce fichier n'est pas une image lisible.") from error
+        raise ImageRejected(gettext("Ce fichier n'est pas une image lisible.")) from error
     stem = (name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "image")[:80]
     return out.getvalue(), f"{stem}.{'png' if transparent else 'jpg'}"
 

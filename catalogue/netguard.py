@@ -24,6 +24,18 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+
+def gettext(message: str) -> str:
+    """Django's gettext where Django is set up; the French message as is where it is not (a
+    crawl process that only loads Scrapy and this module)."""
+    try:
+        from django.utils.translation import gettext as translate
+
+        return translate(message)
+    except Exception:  # noqa: BLE001 - ImportError, ImproperlyConfigured: no translation there
+        return message
+
+
 __all__ = [
     "GuardedSession",
     "RefusedAddress",
@@ -88,7 +100,10 @@ def resolve(host: str, port: int | None = None) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
-        raise Unresolvable(f"Nom d'hôte introuvable : « {host} » ({error}).") from error
+        raise Unresolvable(
+            gettext("Nom d'hôte introuvable : « %(host)s » (%(error)s).")
+            % {"host": host, "error": error}
+        ) from error
     return sorted({info[4][0] for info in infos})
 
 
@@ -106,9 +121,11 @@ def check_url(url: str, *, schemes=("http", "https"), unresolvable_ok: bool = Fa
         parts = urlsplit(url or "")
         host, port = parts.hostname, parts.port
     except ValueError as error:
-        raise RefusedAddress(f"Adresse invalide : « {url} ».") from error
+        raise RefusedAddress(gettext("Adresse invalide : « %(url)s ».") % {"url": url}) from error
     if parts.scheme.lower() not in schemes or not host:
-        raise RefusedAddress(f"Adresse invalide : « {url} » (http ou https attendu).")
+        raise RefusedAddress(
+            gettext("Adresse invalide : « %(url)s » (http ou https attendu).") % {"url": url}
+        )
     try:
         addresses = resolve(host, port)
     except Unresolvable:
@@ -118,7 +135,8 @@ def check_url(url: str, *, schemes=("http", "https"), unresolvable_ok: bool = Fa
     for address in addresses:
         if not address_allowed(address):
             raise RefusedAddress(
-                f"Adresse refusée : « {host} » désigne une adresse interne ({address})."
+                gettext("Adresse refusée : « %(host)s » désigne une adresse interne (%(address)s).")
+                % {"host": host, "address": address}
             )
     return url
 
@@ -131,7 +149,9 @@ def check_peer(sock) -> None:
         return
     if not address_allowed(peer):
         sock.close()
-        raise RefusedAddress(f"Connexion refusée vers une adresse interne ({peer}).")
+        raise RefusedAddress(
+            gettext("Connexion refusée vers une adresse interne (%(peer)s).") % {"peer": peer}
+        )
 
 
 class _GuardedAdapter(HTTPAdapter):

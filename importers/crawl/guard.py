@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
 
-from catalogue.netguard import RefusedAddress, check_url
+from catalogue.netguard import RefusedAddress, check_url, gettext
 
 
 class OutgoingRefused(IgnoreRequest):
@@ -50,8 +50,11 @@ class OutgoingGuardMiddleware:
         robots = parts.path == "/robots.txt"
         if hosts and not redirected and not robots and not host_allowed(parts.hostname, hosts):
             raise OutgoingRefused(
-                f"Lien vers un autre site que celui de la source ({parts.hostname}) : non suivi"
-                " (ajoutez ce site aux hôtes autorisés de la configuration pour le suivre)."
+                gettext(
+                    "Lien vers un autre site que celui de la source (%(host)s) : non suivi "
+                    "(ajoutez ce site aux hôtes autorisés de la configuration pour le suivre)."
+                )
+                % {"host": parts.hostname}
             )
         key = f"{parts.scheme}://{parts.netloc}"
         if key not in self._verdicts:

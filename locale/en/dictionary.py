@@ -656,6 +656,29 @@ TRANSLATIONS = {
         "unknown address under /api/ answers 404 in JSON)."
     ),
     "Projet introuvable.": "No such project.",
+    # Outgoing guard and images (catalogue.netguard, importers.crawl.guard, catalogue.images).
+    "Image trop grande (en pixels).": "Image too large (in pixels).",
+    "Image trop grande : %(width)s × %(height)s pixels (%(millions)s millions au plus).": (
+        "Image too large: %(width)s × %(height)s pixels (%(millions)s million at most)."
+    ),
+    "Nom d'hôte introuvable : « %(host)s » (%(error)s).": (
+        "Host name not found: “%(host)s” (%(error)s)."
+    ),
+    "Adresse invalide : « %(url)s ».": "Invalid address: “%(url)s”.",
+    "Adresse invalide : « %(url)s » (http ou https attendu).": (
+        "Invalid address: “%(url)s” (http or https expected)."
+    ),
+    "Adresse refusée : « %(host)s » désigne une adresse interne (%(address)s).": (
+        "Address refused: “%(host)s” is an internal address (%(address)s)."
+    ),
+    "Connexion refusée vers une adresse interne (%(peer)s).": (
+        "Connection to an internal address refused (%(peer)s)."
+    ),
+    "Lien vers un autre site que celui de la source (%(host)s) : non suivi (ajoutez ce site aux "
+    "hôtes autorisés de la configuration pour le suivre).": (
+        "Link to a site other than the source's (%(host)s): not followed (add this site to the "
+        "configuration's allowed hosts to follow it)."
+    ),
     "L'image n'a pas pu être enregistrée (espace disque insuffisant sur le serveur) : rien n'a "
     "été modifié, l'image précédente est conservée. Réessayez plus tard.": (
         "The image could not be stored (not enough disk space on the server): nothing was "

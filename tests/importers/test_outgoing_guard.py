@@ -218,3 +218,19 @@ def test_preview_applies_the_same_guard(local_site, connections):
     (error,) = preview(elsewhere).errors
     assert error.kind == diag.REFUSED and "autre site" in error.reason
     assert set(connections) == {"127.0.0.1"}
+
+
+def test_guard_and_image_messages_follow_the_language():
+    from django.utils import translation
+
+    from catalogue.images import ImageRejected, reencode
+
+    with translation.override("en"):
+        with pytest.raises(RefusedAddress, match="is an internal address"):
+            check_url("http://10.0.0.1/")
+        with pytest.raises(RefusedAddress, match="http or https expected"):
+            check_url("ftp://example.org/")
+        with pytest.raises(ImageRejected, match="not a readable image"):
+            reencode(b"<html></html>")
+    with pytest.raises(RefusedAddress, match="désigne une adresse interne"):
+        check_url("http://10.0.0.1/")
