@@ -254,3 +254,14 @@ def after_bulk_change(*, dumps: bool = True) -> dict:
     restored database) and `manage.py check_catalogue --repair`.
     """
     return changes.refresh_all(dumps=dumps)
+
+
+# ---------------------------------------------------------------------------------
+# Suggested codes (computed by the importers, confirmed by editors)
+# ---------------------------------------------------------------------------------
+from .suggested import (  # noqa: E402, F401 - part of the services' door
+    clear_suggested_codes,
+    confirm_codes,
+    pages_with_keyword,
+    set_suggested_codes,
+)

@@ -33,6 +33,7 @@ from importers.normalise.items import Outcome, field_values, get_normaliser
 from importers.recoding import Recoder
 from importers.renames import Renames
 from importers.run_keys import RunKeys, where
+from importers.suggest_run import RunSuggestions
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class Pipeline:
         whole = run is not None and not dry_run and not run.item_limit
         self.renames = Renames(source.name, self.seen_at, whole)
         self.recoder = Recoder(source)
+        self.suggestions = RunSuggestions(source.name)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
         # One bulk stream for the whole run (its batches share slug and index statistics).
@@ -336,13 +338,18 @@ class Pipeline:
     def prepare(self, outcome: Outcome) -> None:
         """Recode the source's tags with the editable rules, then geolocate."""
         record = outcome.record
+        unknown: list[str] = []
+        # The rows of one file share its URL: a page counts by its own key.
+        kind, ident = services.record_key(record)
+        url, key = record.source_url or outcome.url, f"{kind}:{ident}" if ident else ""
         if record.raw_tags and self.recoder.rules:
-            codes, _unknown = self.recoder.recode(record.raw_tags, outcome.url)
-            record.codes = codes
+            record.codes, unknown = self.recoder.recode(record.raw_tags, url, key)
         elif record.raw_tags and not record.codes:
             # All unknown: listed for editors. A record its normaliser already coded (La France
             # s'engage's own code table) is not waiting for rules.
-            self.recoder.recode(record.raw_tags, outcome.url)
+            _codes, unknown = self.recoder.recode(record.raw_tags, url, key)
+        if not self.dry_run:
+            self.suggestions.prepare(record, unknown)
         given = (record.latitude, record.longitude)
         self.geocoder.geocode(record)
         self.check_placement(outcome, given)
@@ -458,15 +465,17 @@ class Pipeline:
 
     def _write(self, batch: list[Outcome]) -> None:
         records = [o.record for o in batch]
-        outcomes = services.upsert_projects_bulk(
-            records,
-            source_key=self.source_key,
-            partner=self.partner,
-            seen_at=self.seen_at,
-            batch_size=len(records),
-            resolve_new=self.resolve_new,
-            stream=self.bulk,
-            image_fetcher=self.image_fetcher,
+        outcomes = list(
+            services.upsert_projects_bulk(
+                records,
+                source_key=self.source_key,
+                partner=self.partner,
+                seen_at=self.seen_at,
+                batch_size=len(records),
+                resolve_new=self.resolve_new,
+                stream=self.bulk,
+                image_fetcher=self.image_fetcher,
+            )
         )
         written = []
         for result in outcomes:
@@ -503,6 +512,7 @@ class Pipeline:
                     )
         if self.fast:
             self.remember(written)
+        self.suggestions.write([(r.page_id, r.record) for r in outcomes if r.action != "failed"])
         self._advance(len(batch))
 
     def _classify(self, batch: list[Outcome]) -> None:

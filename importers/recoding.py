@@ -113,8 +113,12 @@ class Recoder:
         # key -> [tag, pages this run, example url, pages' URLs already counted]
         self.unknown: dict[str, list] = {}
 
-    def recode(self, tags: list[str], url: str = "") -> tuple[list[str], list[str]]:
-        """(codes, unknown tags) for a record's raw tags."""
+    def recode(self, tags: list[str], url: str = "", key: str = "") -> tuple[list[str], list[str]]:
+        """(codes, unknown tags) for a record's raw tags.
+
+        `key` tells records apart when they share a URL (the rows of one CSV file or JSON
+        answer); without it the URL does."""
+        record = key or url
         codes: list[str] = []
         unknown: list[str] = []
         for tag in tags:
@@ -128,9 +132,9 @@ class Recoder:
             else:
                 unknown.append(tag)
                 entry = self.unknown.setdefault(key, [tag, 0, url, set()])
-                if not url or url not in entry[3]:  # a page listed twice counts once
+                if not record or record not in entry[3]:  # a page listed twice counts once
                     entry[1] += 1
-                    entry[3].add(url)
+                    entry[3].add(record)
         return codes, unknown
 
     def save_unknown(self) -> int:

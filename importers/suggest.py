@@ -71,13 +71,19 @@ class Suggestion:
         }
 
 
-@lru_cache(maxsize=100_000)
-def stems(text: str) -> frozenset[str]:
+def text_stems(text: str) -> frozenset[str]:
     """The light stems of a text's words, grammatical words left out."""
     words = fold(text or "").split()
     return frozenset(
         stem(w) for w in words if w not in STOPWORDS and w not in EXTRA_STOPWORDS and len(w) > 1
     )
+
+
+@lru_cache(maxsize=50_000)
+def stems(keyword: str) -> frozenset[str]:
+    """`text_stems` of a keyword or label, memoised (a source repeats its keywords; a record's
+    description goes through `text_stems` uncached)."""
+    return text_stems(keyword)
 
 
 class Suggester:
@@ -180,7 +186,7 @@ class Suggester:
     def suggest_text(self, text: str, max_codes: int = 2) -> list[Suggestion]:
         """Codes for a record without keywords: the evidence whose words all occur in its
         title and description (short evidence only, a long phrase never matches whole)."""
-        mine = stems(text)
+        mine = text_stems(text[:3_000])  # the opening says what a project is about
         found: dict[int, tuple[float, str]] = {}
         for t in mine:
             for i in self.by_stem.get(t, ()):

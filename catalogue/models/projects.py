@@ -335,6 +335,17 @@ class ProjectPage(Page):
         return sorted_french(self.codes.all(), key=lambda code: code.name)
 
     @cached_property
+    def suggested_codes_in_order(self):
+        """Codes suggested from the source's keywords or the text, not confirmed yet
+        (`SuggestedCode`), in French order of their names."""
+        from ..collation import sorted_french
+        from .taxonomy import NomenclatureCode
+
+        confirmed = {c.pk for c in self.codes.all()}
+        codes = NomenclatureCode.objects.filter(suggestions__project=self).distinct()
+        return sorted_french([c for c in codes if c.pk not in confirmed], key=lambda c: c.name)
+
+    @cached_property
     def provenance(self):
         return list(self.sources.select_related("partner").order_by("first_seen"))
 

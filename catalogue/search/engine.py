@@ -42,7 +42,7 @@ KM_PER_DEGREE = 111.195
 # Facets stored as a column of the entry (one value per project): filtered on the column.
 COLUMN_FACETS = idsets.COLUMN_FACETS
 # Multi-valued facets: filtered through ProjectFacetValue.
-TABLE_FACETS = ("domaine", "public", "methode", "code", "partenaire")
+TABLE_FACETS = ("domaine", "public", "methode", "code", "suggere", "partenaire")
 FACET_CACHE_SECONDS = 300
 
 
@@ -316,8 +316,8 @@ def _labels(facet: str, values) -> dict[str, str]:
     from ..models import Scale, Stage, StructureKind
 
     values = list(values)
-    if facet in ("domaine", "public", "methode", "code", "partenaire"):
-        kind = {"code": "code", "partenaire": "partner"}.get(facet, "taxonomy")
+    if facet in ("domaine", "public", "methode", "code", "suggere", "partenaire"):
+        kind = {"code": "code", "suggere": "code", "partenaire": "partner"}.get(facet, "taxonomy")
         table = _label_table(kind)
         found = {v: table[v] for v in values if v in table}
         if len(found) < len(values):  # a value added since: read again

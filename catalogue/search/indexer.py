@@ -18,6 +18,7 @@ from ..models import (
     ProjectPage,
     ProjectSearchEntry,
     ProjectSource,
+    SuggestedCode,
 )
 from ..project_fields import INDEXED_COLUMNS, PAGE_FACETS
 from ..rows import insert_rows
@@ -88,9 +89,22 @@ def forget_taxonomy(*args, **kwargs) -> None:
 FAMILY_FACET = {"domaines": "domaine", "publics": "public", "methodes": "methode"}
 
 
-def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem):
+SUGGESTED_FACET = "suggere"
+
+
+def suggested_facets(code_ids, suggested_ids, lookups) -> set[tuple[str, str]]:
+    """("suggere", code) of the codes suggested to a page and not confirmed on it."""
+    confirmed = set(code_ids)
+    return {
+        (SUGGESTED_FACET, lookups.code_info[c][0])
+        for c in suggested_ids
+        if c not in confirmed and c in lookups.code_info
+    }
+
+
+def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem, suggested=()):
     """One entry and its (facet, value) pairs from a page's plain data."""
-    facets: set[tuple[str, str]] = set()
+    facets: set[tuple[str, str]] = suggested_facets(code_ids, suggested, lookups)
     code_words = []
     for code_id in code_ids:
         info = lookups.code_info.get(code_id)
@@ -147,7 +161,7 @@ def _indexable(queryset):
 
 
 def _related_data(page_ids: list[int]):
-    """Codes, tags and sources of many pages in three queries."""
+    """Codes, tags, sources and suggested codes of many pages in four queries."""
     through = ProjectPage.codes.through
     codes: dict[int, list[int]] = {}
     for page_id, code_id in through.objects.filter(projectpage_id__in=page_ids).values_list(
@@ -165,7 +179,11 @@ def _related_data(page_ids: list[int]):
         "project_id", "partner__slug", "still_listed"
     ):
         sources.setdefault(page_id, []).append((slug or "", listed))
-    return codes, tags, sources
+    suggested: dict[int, list[int]] = {}
+    rows = SuggestedCode.objects.filter(project_id__in=page_ids).order_by()
+    for page_id, code_id in rows.values_list("project_id", "code_id"):
+        suggested.setdefault(page_id, []).append(code_id)
+    return codes, tags, sources, suggested
 
 
 class _Urls:
@@ -190,14 +208,14 @@ class _Urls:
 
 def _build(pages: list, lookups: _Lookups, stem: bool):
     ids = [p.id for p in pages]
-    codes, tags, sources = _related_data(ids)
+    codes, tags, sources, suggested = _related_data(ids)
     entries, facet_rows = [], []
     url_of = _Urls()
     for page in pages:
         url = url_of(page)
         entry, facets = _entry_and_facets(
             page, codes.get(page.id, ()), tags.get(page.id, ()), sources.get(page.id, ()),
-            lookups, url, stem,
+            lookups, url, stem, suggested.get(page.id, ()),
         )  # fmt: skip
         entries.append(entry)
         facet_rows.extend((page.id, f, v[:64]) for f, v in sorted(facets))
@@ -327,3 +345,39 @@ def _changed():
 
     idsets.written()
     engine.invalidate_cache()
+
+
+def set_suggested_facets(page_ids: Iterable[int]) -> None:
+    """Refresh the "suggere" facet rows of these pages' entries in place (the harvest stores
+    suggestions after writing its batch): two queries and an insert, no page re-read."""
+    page_ids = list({int(pk) for pk in page_ids})
+    if not page_ids:
+        return
+    table = lookups()
+    ProjectFacetValue.objects.filter(entry_id__in=page_ids, facet=SUGGESTED_FACET).delete()
+    indexed = set(
+        ProjectSearchEntry.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True)
+    )
+    through = ProjectPage.codes.through
+    codes: dict[int, list[int]] = {}
+    for page_id, code_id in through.objects.filter(projectpage_id__in=indexed).values_list(
+        "projectpage_id", "nomenclaturecode_id"
+    ):
+        codes.setdefault(page_id, []).append(code_id)
+    suggested: dict[int, list[int]] = {}
+    rows = SuggestedCode.objects.filter(project_id__in=indexed).order_by()
+    for page_id, code_id in rows.values_list("project_id", "code_id"):
+        suggested.setdefault(page_id, []).append(code_id)
+    facet_rows = [
+        (page_id, facet, value)
+        for page_id, ids in suggested.items()
+        for facet, value in sorted(suggested_facets(codes.get(page_id, ()), ids, table))
+    ]
+    if facet_rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {ProjectFacetValue._meta.db_table} (entry_id, facet, value) "
+                "VALUES (%s, %s, %s)",
+                facet_rows,
+            )
+    _changed()

@@ -13,6 +13,7 @@ URL parameter names are a stable public contract (also used by ``/api/projects``
     public        TaxonomyGroup slug, family "publics"
     methode       TaxonomyGroup slug, family "methodes"
     code          nomenclature code (AGR, HAB, …)
+    suggere       nomenclature code suggested by the harvest, not confirmed by an editor
     structure     StructureKind value
     stade         Stage value
     echelle       Scale value
@@ -47,6 +48,7 @@ FACETS: dict[str, str] = {
     "public": _("Publics"),
     "methode": _("Méthodes"),
     "code": _("Thématiques"),
+    "suggere": _("Thématiques suggérées (à confirmer)"),
     "structure": _("Type de structure"),
     "stade": _("Stade"),
     "echelle": _("Échelle"),
@@ -113,7 +115,7 @@ def _clean_values(facet: str, raw: list[str]) -> list[str]:
             part = part.strip()
             if not part or not _VALUE_RE.match(part):
                 continue
-            if facet == "code":
+            if facet in ("code", "suggere"):
                 part = part.upper()
             elif facet == "departement":
                 part = part.upper()

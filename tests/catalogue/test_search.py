@@ -33,6 +33,8 @@ def orm_filter(qs, facet, values):
         ids = ProjectPage.objects.filter(codes__groups__slug__in=values).values("pk")
     elif facet == "code":
         ids = ProjectPage.objects.filter(codes__code__in=values).values("pk")
+    elif facet == "suggere":  # suggested codes (never stored for a code the page carries)
+        ids = ProjectPage.objects.filter(suggested_codes__code__code__in=values).values("pk")
     elif facet == "partenaire":
         ids = ProjectPage.objects.filter(sources__partner__slug__in=values).values("pk")
     elif facet == "reference":
@@ -70,6 +72,7 @@ ORM_GROUPING = {
     "public": ("codes__groups__slug", Q(codes__groups__family="publics")),
     "methode": ("codes__groups__slug", Q(codes__groups__family="methodes")),
     "code": ("codes__code", Q()),
+    "suggere": ("suggested_codes__code__code", Q(suggested_codes__isnull=False)),
     "structure": ("structure_kind", ~Q(structure_kind="")),
     "stade": ("stage", ~Q(stage="")),
     "echelle": ("scale", ~Q(scale="")),

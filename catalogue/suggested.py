@@ -1,0 +1,98 @@
+"""Writing suggested codes, and an editor's confirmation of them (used through `services`).
+
+Suggestions are stored in bulk per harvest batch (three queries, whatever the batch size), and
+never for a code the page already carries. Confirming adds the codes to each page as a new
+revision (published when the page had no pending draft, as every harvest update is), except on
+pages whose codes an editor curated by hand, and removes the suggestions it settles.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import CuratedField, NomenclatureCode, ProjectPage, SuggestedCode
+from .search.indexer import set_suggested_facets
+
+
+def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
+    """Replace the suggestions of these pages from this source; returns how many were stored.
+
+    `by_page`: page id → [{"code", "keyword", "keyword_key", "score", "reasons"}, …]."""
+    if not by_page:
+        return 0
+    codes = {c.code: c.pk for c in NomenclatureCode.objects.all()}
+    through = ProjectPage.codes.through
+    carried = set(
+        through.objects.filter(projectpage_id__in=list(by_page)).values_list(
+            "projectpage_id", "nomenclaturecode_id"
+        )
+    )
+    rows, seen = [], set()
+    for page_id, suggestions in by_page.items():
+        for s in suggestions:
+            code_id = codes.get(s["code"])
+            if code_id is None or (page_id, code_id) in carried or (page_id, code_id) in seen:
+                continue
+            seen.add((page_id, code_id))
+            rows.append(
+                SuggestedCode(
+                    project_id=page_id,
+                    code_id=code_id,
+                    source_key=source_key[:120],
+                    keyword=(s.get("keyword") or "")[:255],
+                    keyword_key=(s.get("keyword_key") or "")[:255],
+                    score=float(s.get("score") or 0.0),
+                    reasons=list(s.get("reasons") or [])[:5],
+                )
+            )
+    with transaction.atomic():
+        SuggestedCode.objects.filter(project_id__in=list(by_page), source_key=source_key).delete()
+        SuggestedCode.objects.bulk_create(rows, batch_size=500)
+        set_suggested_facets(by_page)
+    return len(rows)
+
+
+def clear_suggested_codes(source_key: str, page_ids) -> None:
+    """Pages now coded by rules keep no suggestion from this source."""
+    SuggestedCode.objects.filter(project_id__in=list(page_ids), source_key=source_key).delete()
+    set_suggested_facets(page_ids)
+
+
+def pages_with_keyword(source_key: str, keyword_key: str) -> list[int]:
+    """The pages this source's keyword suggested codes to (those an editor's rule will code)."""
+    rows = SuggestedCode.objects.filter(source_key=source_key, keyword_key=keyword_key)
+    return sorted(set(rows.values_list("project_id", flat=True)))
+
+
+def confirm_codes(page_ids, code_names, *, user=None) -> dict[str, int]:
+    """Add these codes to these pages (an editor confirmed them); counts of what happened."""
+    wanted = list(NomenclatureCode.objects.filter(code__in=list(code_names)))
+    counts = {"coded": 0, "unchanged": 0, "curated": 0}
+    curated = set(
+        CuratedField.objects.filter(project_id__in=list(page_ids), field_name="codes").values_list(
+            "project_id", flat=True
+        )
+    )
+    for page in ProjectPage.objects.filter(pk__in=list(page_ids)).order_by("pk"):
+        if page.pk in curated:
+            counts["curated"] += 1
+            continue
+        with transaction.atomic():
+            # A pending draft gets the codes as a new draft, never published behind the
+            # moderators' back (as a harvest update does).
+            has_draft = page.has_unpublished_changes and page.live
+            draft = page.get_latest_revision_as_object() if has_draft else page
+            current = list(draft.codes.all())
+            missing = [c for c in wanted if c.pk not in {k.pk for k in current}]
+            if not missing:
+                counts["unchanged"] += 1
+            else:
+                draft.codes = current + missing
+                revision = draft.save_revision(user=user, log_action=True)
+                if not has_draft:
+                    # What the next harvest would publish under the new rule, now: the caller
+                    # checked the right to write rules (harvests publish without a user).
+                    revision.publish(user=user, skip_permission_checks=True)
+                counts["coded"] += 1
+            SuggestedCode.objects.filter(project=page, code__in=wanted).delete()
+    return counts
