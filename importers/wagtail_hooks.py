@@ -23,7 +23,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_suggestions, admin_views
 from .models import Source, TagMapping
 
 CONFIG_HELP = format_html(
@@ -224,7 +224,8 @@ class HarvestGroup(SnippetViewSetGroup):
 
 register_snippet(HarvestGroup)
 hooks.register("register_admin_urls", admin_views.admin_urls)
-for _item in admin_views.menu_items():
+hooks.register("register_admin_urls", admin_suggestions.admin_urls)
+for _item in [*admin_views.menu_items(), admin_suggestions.menu_item()]:
     hooks.register("register_harvest_menu_item", lambda item=_item: item)
 
 

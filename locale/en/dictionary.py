@@ -1406,4 +1406,48 @@ TRANSLATIONS = {
     "Code INSEE de la région, du département ou de la commune ; SIREN de l'intercommunalité.": 'INSEE code of the region, department or commune; SIREN of the intercommunality.',
     'Les chiffres du territoire.': "The territory's figures.",
     "Autre plateforme (flux de changements, JSON-LD)": "Another platform (change feed, JSON-LD)",
+    # Suggested codes (importers/admin_suggestions.py, catalogue/models/suggestions.py)
+    "code suggéré": "suggested code",
+    "codes suggérés": "suggested codes",
+    "Codes suggérés": "Suggested codes",
+    "Codes suggérés à confirmer": "Suggested codes to confirm",
+    "Thématiques suggérées (à confirmer)": "Suggested themes (to be confirmed)",
+    "Thématiques suggérées, pas encore confirmées :": "Suggested themes, not confirmed yet:",
+    "même mot-clé": "same keyword",
+    "mêmes mots, autre forme": "same words, another form",
+    "partie du mot-clé": "part of the keyword",
+    "mot proche (faute ou variante)": "close word (typo or variant)",
+    "mots en commun": "words in common",
+    "titre et description de la fiche": "the record's title and description",
+    "correspondance de la source « %(origin)s »": "mapping of the source “%(origin)s”",
+    "règle confirmée pour « %(origin)s »": "rule confirmed for “%(origin)s”",
+    "libellé de la nomenclature (%(origin)s)": "nomenclature label (%(origin)s)",
+    "%(rules)d règle(s) enregistrée(s) ; %(coded)d fiche(s) codée(s), %(curated)d laissée(s) telles quelles (codes choisis à la main).": (
+        "%(rules)d rule(s) saved; %(coded)d record(s) coded, %(curated)d left as they were"
+        " (codes chosen by hand)."
+    ),
+    "Aucune ligne confirmée : cochez « Confirmer » et au moins un code.": (
+        "No row confirmed: tick “Confirm” and at least one code."
+    ),
+    "Mots-clés des sources qu'aucune règle ne range encore, les plus fréquents d'abord, avec les codes que le Carrefour leur suggère d'après les correspondances des autres sources, les libellés de la nomenclature et les règles déjà confirmées. Les fiches portent ces codes comme suggestions (à confirmer). Cochez « Confirmer » sur les lignes justes, corrigez les codes au besoin, puis enregistrez : chaque ligne confirmée devient une règle de la source et ses codes sont donnés à toutes les fiches de ce mot-clé.": (
+        "Source keywords that no rule maps yet, most frequent first, with the codes Carrefour"
+        " suggests for them from the other sources' mappings, the nomenclature's labels and the"
+        " rules already confirmed. Records carry these codes as suggestions (to be confirmed)."
+        " Tick “Confirm” on the right rows, correct the codes if needed, then save: each"
+        " confirmed row becomes a rule of the source and its codes are given to every record"
+        " with that keyword."
+    ),
+    "Codes suggérés et pourquoi": "Suggested codes and why",
+    "Autre code": "Other code",
+    "Exemples de fiches": "Example records",
+    "Confirmer": "Confirm",
+    "%(n)s fiche": ("%(n)s record", "%(n)s records"),
+    "Aucune suggestion : choisissez un code.": "No suggestion: choose a code.",
+    "Autre code pour « %(tag)s »": "Other code for “%(tag)s”",
+    "Confirmer « %(tag)s »": "Confirm “%(tag)s”",
+    "Enregistrer les règles confirmées": "Save the confirmed rules",
+    "Pages de mots-clés": "Pages of keywords",
+    "Mots-clés plus fréquents": "More frequent keywords",
+    "Mots-clés moins fréquents": "Less frequent keywords",
+    "Aucun mot-clé en attente : tous ont une règle.": "No keyword waiting: every one has a rule.",
 }
