@@ -12,8 +12,7 @@ from catalogue import services
 from catalogue.models import ProjectPage
 from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
 from tests.browser import describe_violations
-from tests.community.factories import PASSWORD
-from tests.community.factories_5b import approve, make_user
+from tests.community.factories import PASSWORD, approve, make_user
 from tests.community.test_browser_holders import admin_log_in, editor_tab, log_in  # noqa: F401
 from tests.importers.test_csv_sources import APRILES, FFE
 from tests.test_round_trip import differences, page_state

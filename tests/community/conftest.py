@@ -4,7 +4,12 @@ import pytest
 from django.core.cache import cache
 
 from catalogue import services as catalogue_services
-from tests.catalogue.factories import ArticlePageFactory, ProjectPageFactory
+from tests.catalogue.factories import (
+    ArticlePageFactory,
+    ProjectPageFactory,
+    make_project,
+    other_record,
+)
 
 from .factories import MembershipFactory, SpaceFactory, UserFactory
 
@@ -85,5 +90,13 @@ def space_member(private_space, public_space):
     return user
 
 
-# Claims, holders' edits, notifications and feeds (see factories_5b.py).
-from .factories_5b import ffe_project, other_ffe_project  # noqa: E402, F401
+# Claims, holders' edits, notifications and feeds: real harvested project pages.
+@pytest.fixture
+def ffe_project(site_tree):
+    """A harvested project page (with provenance and a website) for claims and holder edits."""
+    return make_project()
+
+
+@pytest.fixture
+def other_ffe_project(site_tree):
+    return make_project(other_record())

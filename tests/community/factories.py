@@ -1,4 +1,4 @@
-"""Factories for members, spaces, discussions and comments."""
+"""Factories for members, editors, approved holders, spaces, discussions and comments."""
 
 import factory
 from allauth.account.models import EmailAddress
@@ -79,3 +79,37 @@ class CommentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Comment
+
+
+def make_user(username, email=None, *, verified=True, **extra):
+    """A member with a (verified) allauth email address."""
+    from allauth.account.models import EmailAddress
+
+    email = email or f"{username}@example.org"
+    user = get_user_model().objects.create_user(username, email, PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+def make_editor(username="redaction"):
+    """A Wagtail editor in the moderators' group (edits and publishes pages, reviews claims)."""
+    from django.contrib.auth.models import Group
+
+    from catalogue.editorial_roles import MODERATORS
+
+    user = make_user(username, f"{username}@carrefour.example", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    return user
+
+
+def approve(holder, page, reviewer=None):
+    """Claim and approve: `holder` becomes an approved holder of `page`."""
+    from community import holders
+
+    reviewer = reviewer or get_user_model().objects.filter(is_superuser=True).first()
+    if reviewer is None:
+        reviewer = get_user_model().objects.create_superuser(
+            "super-relecteur", "super@carrefour.example", PASSWORD
+        )
+    claim = holders.submit_claim(holder, page, role="Présidente")
+    return holders.decide_claim(reviewer, claim, approve=True)

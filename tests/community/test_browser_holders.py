@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from catalogue.models import ProjectPage
 from community.models import ProjectClaim
 from tests.browser import describe_violations
+from tests.catalogue.factories import make_project
 
 from .factories import PASSWORD, UserFactory
-from .factories_5b import make_project
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from community import holders, permissions
 from community.models import Follow, Notification, ProjectClaim
-from tests.community.factories_5b import approve, make_editor, make_user
+from tests.community.factories import approve, make_editor, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -269,7 +269,7 @@ def test_admin_dashboard_counts_pending_claims(client, ffe_project):
 
 
 def test_pending_claims_are_limited_per_member(client, site_tree):
-    from tests.community.factories_5b import make_project, other_record
+    from tests.catalogue.factories import make_project, other_record
 
     member = make_user("paul")
     projects = [

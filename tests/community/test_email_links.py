@@ -19,7 +19,8 @@ from catalogue import services
 from catalogue.models import ProjectPage
 from community import holders
 from community.models import Notification, ProjectClaim
-from tests.community.factories_5b import make_editor, make_project
+from tests.catalogue.factories import make_project
+from tests.community.factories import make_editor
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 LINK = re.compile(r"https?://[^\s\"'<>]+")

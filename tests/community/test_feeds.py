@@ -9,7 +9,7 @@ from lxml import etree
 from wagtail.models import PageViewRestriction
 
 from catalogue.models import ProjectPage
-from tests.community.factories_5b import make_project, other_record
+from tests.catalogue.factories import make_project, other_record
 
 pytestmark = pytest.mark.django_db
 

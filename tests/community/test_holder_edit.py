@@ -6,7 +6,8 @@ from wagtail.models import WorkflowState
 
 from catalogue import services
 from catalogue.models import CuratedField, ProjectPage
-from tests.community.factories_5b import ffe_record, make_user
+from tests.catalogue.factories import ffe_record
+from tests.community.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ from django.urls import reverse  # noqa: E402
 
 from community import holders  # noqa: E402
 from community.models import ProjectNews  # noqa: E402
-from tests.community.factories_5b import approve, make_editor  # noqa: E402
+from tests.community.factories import approve, make_editor  # noqa: E402
 
 
 def edit_urls(page, news_pk=0):

@@ -17,8 +17,8 @@ from community.models import (
     NotificationSettings,
     SavedSearch,
 )
-from tests.community.factories import UserFactory
-from tests.community.factories_5b import approve, make_project, other_record
+from tests.catalogue.factories import make_project, other_record
+from tests.community.factories import UserFactory, approve
 
 pytestmark = pytest.mark.django_db
 

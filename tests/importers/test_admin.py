@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -13,10 +12,9 @@ from wagtail.contrib.redirects.models import Redirect
 from catalogue import services
 from catalogue.models import ProjectPage
 from catalogue.records import ProjectRecord
-from importers.crawl.config import from_openscraper
 from importers.models import DuplicateCandidate, HarvestRun, Source, TagMapping, UnknownTag
 
-from .conftest import openscraper_spider
+from . import factories
 from .harvesting import FAST, database_url
 
 
@@ -28,16 +26,7 @@ def admin_client(client, db):
 
 
 def apriles_source(local_site, openscraper, **changes) -> Source:
-    config = from_openscraper(
-        openscraper_spider(openscraper, "Apriles"), openscraper["datamodel"]
-    ).config
-    config = dataclasses.replace(config, start_urls=[local_site.url("index.html")], **changes)
-    stored = config.to_dict()
-    for key in ("kind", "name", "limits", "spider"):
-        stored.pop(key)
-    return Source.objects.create(
-        name=changes.get("name", "Apriles"), kind="html", normaliser="apriles", config=stored
-    )
+    return factories.apriles_source(openscraper, [local_site.url("index.html")], **changes)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,6 @@ on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -22,7 +21,6 @@ from catalogue import services
 from catalogue.bulk import tree_problems
 from catalogue.models import ProjectPage, ProjectSource
 from catalogue.records import ProjectRecord
-from importers.crawl.config import from_openscraper
 from importers.dedup import registrable_domain
 from importers.geocode import Geocoder
 from importers.harvest import run_source
@@ -36,7 +34,8 @@ from importers.models import (
 )
 from importers.recoding import Recoder, match_mapping_label
 
-from .conftest import SHARED_DATA, openscraper_spider
+from . import factories
+from .conftest import SHARED_DATA
 from .harvesting import (
     manage,
     manage_cmd,
@@ -46,13 +45,7 @@ from .harvesting import (
 
 
 def html_source(openscraper, name: str, start_urls: list[str]) -> Source:
-    config = from_openscraper(
-        openscraper_spider(openscraper, "Apriles"), openscraper["datamodel"]
-    ).config
-    stored = dataclasses.replace(config, start_urls=start_urls).to_dict()
-    for key in ("kind", "name", "limits", "spider"):
-        stored.pop(key)
-    return Source.objects.create(name=name, kind="html", normaliser="apriles", config=stored)
+    return factories.apriles_source(openscraper, start_urls, name=name)
 
 
 def harvest(name, **kwargs):
