@@ -211,8 +211,22 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
         doc=_("Dernière publication sur Carrefour (ISO 8601)."),
         indexed=True,
     ),
-    F("licence", kind=COMPUTED, public="licence", doc=_("Licence de la fiche sur Carrefour.")),
-    F("licence_url", kind=COMPUTED, public="licence_url", doc=_("Texte de la licence.")),
+    F(
+        "licence",
+        kind=COMPUTED,
+        public="licence",
+        doc=_(
+            "Licence de la fiche : celle(s) que ses sources déclarent ; Licence Ouverte 2.0 pour "
+            "une fiche écrite sur Carrefour ; null (licence non déclarée) quand une de ses "
+            "sources n'en déclare pas : la Licence Ouverte ne la couvre pas."
+        ),
+    ),
+    F(
+        "licence_url",
+        kind=COMPUTED,
+        public="licence_url",
+        doc=_("Texte de la licence (Licence Ouverte), sinon null."),
+    ),
     # Not published in the open data (contacts stay on the page; the point is lat/lng).
     F("description", curatable=True, holder=True, text=RICH),
     F("image", column="image_id", curatable=True, holder=True, indexed=True),

@@ -221,8 +221,8 @@ def _project_schema() -> dict:
         "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
         "first_published_at": {"type": ["string", "null"], "format": "date-time"},
         "last_published_at": {"type": ["string", "null"], "format": "date-time"},
-        "licence": {"type": "string"},
-        "licence_url": {"type": "string", "format": "uri"},
+        "licence": {"type": ["string", "null"]},
+        "licence_url": {"type": ["string", "null"], "format": "uri"},
     }
     for name, schema in props.items():
         schema["description"] = str(FIELD_DOCS[name])

@@ -22,6 +22,25 @@ from ..project_fields import (
 LICENCE = "Licence Ouverte 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 LIST_SEPARATOR = " | "
+#: What a record says when one of its sources states no licence (never the blanket licence).
+LICENCE_NOT_STATED = None
+
+
+def record_licence(sources: list[dict]) -> tuple[str | None, str | None]:
+    """A record's licence and its text's address: written on Carrefour (no source), the site's
+    Licence Ouverte; harvested, its sources' stated licences (joined); when any source states
+    none, null ("licence not stated"): the blanket licence never covers what a partner did not
+    license."""
+    if not sources:
+        return LICENCE, LICENCE_URL
+    stated = [source["licence"] for source in sources]
+    if not all(stated):
+        return LICENCE_NOT_STATED, None
+    distinct = list(dict.fromkeys(stated))
+    url = LICENCE_URL if all(text.startswith(LICENCE) for text in distinct) else None
+    return LIST_SEPARATOR.join(distinct), url
+
+
 BATCH = 1000
 
 # Page columns read per batch, public field names in output order (CSV columns follow it;
@@ -144,9 +163,8 @@ def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dic
             "sources": sources[pk],
             "first_published_at": _iso(row["first_published_at"]),
             "last_published_at": _iso(row["last_published_at"]),
-            "licence": LICENCE,
-            "licence_url": LICENCE_URL,
         }
+        computed["licence"], computed["licence_url"] = record_licence(sources[pk])
         out.append(
             {
                 f.public: computed[f.public] if f.public in computed else row[f.attname]

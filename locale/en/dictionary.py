@@ -656,6 +656,16 @@ TRANSLATIONS = {
         "unknown address under /api/ answers 404 in JSON)."
     ),
     "Projet introuvable.": "No such project.",
+    "Licence de la fiche : celle(s) que ses sources déclarent ; Licence Ouverte 2.0 pour une "
+    "fiche écrite sur Carrefour ; null (licence non déclarée) quand une de ses sources n'en "
+    "déclare pas : la Licence Ouverte ne la couvre pas.": (
+        "The record's licence: the one(s) its sources state; Licence Ouverte 2.0 for a record "
+        "written on Carrefour; null (licence not stated) when one of its sources states none: "
+        "the Licence Ouverte does not cover it."
+    ),
+    "Texte de la licence (Licence Ouverte), sinon null.": (
+        "Text of the licence (Licence Ouverte), otherwise null."
+    ),
     # Outgoing guard and images (catalogue.netguard, importers.crawl.guard, catalogue.images).
     "Image trop grande (en pixels).": "Image too large (in pixels).",
     "Image trop grande : %(width)s × %(height)s pixels (%(millions)s millions au plus).": (

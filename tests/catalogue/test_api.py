@@ -78,7 +78,8 @@ def test_record_fields(client, real_catalogue):
     assert record["region_name"] == page.region_name
     assert sorted(record["codes"]) == sorted(c.code for c in page.codes.all())
     assert record["coup_de_coeur"] is True
-    assert record["licence"] == "Licence Ouverte 2.0"
+    stated = [s["licence"] for s in record["sources"]]
+    assert record["licence"] == (" | ".join(dict.fromkeys(stated)) if all(stated) else None)
     assert record["sources"] and record["sources"][0]["source_url"].startswith("http")
     assert set(record["sources"][0]) == {"partner", "source_url", "still_listed", "licence"}
     # The public contact fields of people are not part of open data.
@@ -203,7 +204,7 @@ def test_csv_escaping_and_formula_neutralisation(client, real_catalogue):
     assert row["address"] == "'-1 rue de la Formule"
     assert row["lng"] == "4.834"  # numbers stay numbers
     assert row["codes"] == "HAB"
-    assert row["licence"] == "Licence Ouverte 2.0"
+    assert row["licence"] == ""  # its source states no licence: never the blanket one
     assert row["sources"] == "CSV test"
     assert row["source_urls"] == "https://example.org/projet/csv-1"
     # BOM option for spreadsheets.
@@ -495,3 +496,23 @@ def test_export_command_contract(client, real_catalogue, tmp_path):
     out = io.StringIO()
     call_command("export_projects", "--format", "geojson", stdout=out, stderr=io.StringIO())
     assert json.loads(out.getvalue())["type"] == "FeatureCollection"
+
+
+def test_each_record_carries_its_sources_licence_never_an_unstated_blanket(client, real_catalogue):
+    """On the real sample: PiNG and CGET state the Licence Ouverte, FFE and Apriles their own
+    terms; a source stating nothing gives null (documented in the schema), never the blanket."""
+    records = client.get("/api/projects", {"page_size": 100}).json()["results"]
+    assert records
+    for record in records:
+        stated = [s["licence"] for s in record["sources"]]
+        if not record["sources"]:
+            assert record["licence"] == "Licence Ouverte 2.0"
+        elif all(stated):
+            assert record["licence"] == " | ".join(dict.fromkeys(stated))
+            assert (record["licence_url"] is not None) == record["licence"].startswith(
+                "Licence Ouverte 2.0"
+            )
+        else:
+            assert record["licence"] is None and record["licence_url"] is None
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["Project"]
+    assert "null" in schema["properties"]["licence"]["description"]
