@@ -15,6 +15,7 @@ by parsing the output with an HTML parser (never by searching strings):
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -78,6 +79,7 @@ class _Detector(HTMLParser):
         self.findings: list[str] = []
         self.stack: list[tuple[str, bool]] = []  # (tag, inside rich text)
         self.script: list[str] | None = None
+        self.script_is_data = False
 
     def _in_prose(self) -> bool:
         return self.fragment or any(prose for _tag, prose in self.stack)
@@ -103,8 +105,8 @@ class _Detector(HTMLParser):
             self.findings.append(f"rich text element <{tag}>")
         if tag == "script" and not values.get("src"):
             kind = (values.get("type") or "").lower()
-            if kind not in ("application/json", "application/ld+json"):
-                self.script = []
+            self.script = []
+            self.script_is_data = kind in ("application/json", "application/ld+json")
         if tag not in _VOID:
             starts_prose = self.prose_class in (values.get("class") or "").split()
             self.stack.append((tag, starts_prose))
@@ -117,7 +119,14 @@ class _Detector(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "script" and self.script is not None:
             text = "".join(self.script)
-            if MARK in text:
+            if self.script_is_data:
+                # Data, not code, as long as it is whole: a payload that closed the element
+                # early leaves JSON that does not parse (and markup after it).
+                try:
+                    json.loads(text)
+                except ValueError:
+                    self.findings.append(f"broken JSON script: {text[:80]!r}")
+            elif MARK in text:
                 self.findings.append(f"inline script: {text[:80]!r}")
             self.script = None
         for index in range(len(self.stack) - 1, -1, -1):

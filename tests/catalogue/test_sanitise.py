@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.template import Context, Template
 
@@ -145,3 +147,11 @@ def test_the_detector_sees_every_raw_payload():
         assert bool(active_markup(page)) is (index not in escaped), (index, payload)
     # What the old cleaner made of a double-escaped payload (decoding twice) is caught.
     assert active_markup("<p><img src=x onerror=alert(1)></p>", fragment=True)
+
+
+def test_the_detector_reads_json_scripts_as_data_unless_broken_out_of():
+    """A JSON-LD block quoting a payload is data; one a payload closed early is not."""
+    whole = json.dumps({"name": f"<script>alert('{MARK}')</script>"}).replace("<", "\\u003c")
+    assert active_markup(f'<script type="application/ld+json">{whole}</script>') == []
+    broken = f'{{"name": "</script><script>alert(\'{MARK}\')</script>"}}'
+    assert active_markup(f'<script type="application/ld+json">{broken}</script>')
