@@ -110,6 +110,11 @@ def build(database_url: str, size: int, rebuild: bool) -> None:
 
     existing = ProjectPage.objects.count()
     if existing >= size:
+        if connection.vendor == "sqlite":  # databases built before it was run after ANALYZE
+            from catalogue.search.indexer import empty_tables_statistics
+
+            with connection.cursor() as cursor:
+                empty_tables_statistics(cursor)
         print(f"database: {connection.vendor}, {existing:,} projects (reused)")
         return
     t0 = time.perf_counter()
@@ -120,6 +125,10 @@ def build(database_url: str, size: int, rebuild: bool) -> None:
     grid.rebuild_clusters()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        if connection.vendor == "sqlite":
+            from catalogue.search.indexer import empty_tables_statistics
+
+            empty_tables_statistics(cursor)
     print(
         f"database: {connection.vendor}, {size:,} projects built in {time.perf_counter() - t0:.0f} s"
     )

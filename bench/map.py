@@ -239,6 +239,10 @@ def analyse():
         # PostgreSQL: VACUUM too, as autovacuum does after a bulk insert (it sets the visibility
         # map that index-only scans need).
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        if connection.vendor == "sqlite":
+            from catalogue.search.indexer import empty_tables_statistics
+
+            empty_tables_statistics(cursor)
 
 
 def timed(fn, repeat: int):

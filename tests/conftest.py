@@ -36,6 +36,16 @@ def _empty_page_cache():
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_search_structures_from_rolled_back_rows():
+    """The search engine's per-process structures follow the index journal, whose rows a
+    test's rollback takes back (catalogue/search/delta.py): each test starts without them."""
+    yield
+    from catalogue.search import idsets
+
+    idsets.forget()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _own_media_folder():
     """Each run writes media to its own folder (see settings.test), removed at the end."""

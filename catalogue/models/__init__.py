@@ -21,7 +21,7 @@ from .projects import (  # noqa: F401
     ProjectTag,
 )
 from .public_body import AccessibilityStatus, PublicBodySettings  # noqa: F401
-from .search_index import ProjectFacetValue, ProjectSearchEntry  # noqa: F401
+from .search_index import ProjectFacetValue, ProjectSearchEntry, SearchIndexChange  # noqa: F401
 from .state import CatalogueState, TaskDelivery  # noqa: F401
 from .suggestions import SuggestedCode  # noqa: F401
 from .taxonomy import NomenclatureCode, TaxonomyGroup  # noqa: F401

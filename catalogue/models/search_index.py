@@ -88,3 +88,19 @@ class ProjectFacetValue(models.Model):
 
     def __str__(self):
         return f"{self.entry_id} {self.facet}={self.value}"
+
+
+class SearchIndexChange(models.Model):
+    """The journal of index writes: one row per page whose entry was written or removed, in
+    the writer's transaction (a page id of None: the whole index was rebuilt). Readers that
+    keep per-version structures (`catalogue.search.idsets`) re-read only the pages written
+    since the structures they hold, instead of everything after each change. Old rows are
+    pruned by the writers (`indexer.JOURNAL_KEEP`)."""
+
+    page_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = "modification de l'index de recherche"
+
+    def __str__(self):
+        return f"{self.pk}: {self.page_id or '*'}"

@@ -23,12 +23,17 @@ database, where the cost grows with the number of ids:
   matches, paid once instead of at every query and every page.
 Both are exact: a count is the number of (entry, facet, value) rows over the set, and ranking
 a subset of a totally ordered list keeps its order.
+
+After a change (a new data version), the held structures are not read again: the pages the
+index journal lists since them are applied as a delta (`delta.py`), so the first query after
+a publish costs about what any other does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +46,7 @@ from django.utils.connection import ConnectionProxy
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectSearchEntry
 from ..project_fields import PAGE_FACETS
+from . import delta
 from .query import SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
 
@@ -56,10 +62,19 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195
 
 
-def _empty(version=None) -> dict:
+def _empty(version=None, journal=None) -> dict:
     # sets: (facet, value) -> ids; bitmaps: facet -> {value: bitmap}; orders: term tuple ->
-    # ids in relevance order (an array), oldest first.
-    return {"version": version, "sets": {}, "total": None, "bitmaps": {}, "orders": {}}
+    # ids in relevance order (an array), oldest first; order_keys: term tuple -> their sort
+    # keys (PostgreSQL, see `delta`); journal: the index journal's position they reflect.
+    return {
+        "version": version,
+        "journal": journal,
+        "sets": {},
+        "total": None,
+        "bitmaps": {},
+        "orders": {},
+        "order_keys": {},
+    }
 
 
 _cache: dict = _empty()
@@ -91,8 +106,30 @@ def _fresh():
         connection.search_index_dirty = False
     version = freshness.current()
     if _cache["version"] != version:
-        _cache.update(_empty(version))
+        _advance(version)
     return _cache
+
+
+_advancing = threading.Lock()
+
+
+def _advance(version: str) -> None:
+    """A new data version: apply the pages the index journal lists since the held structures
+    (`delta`), or start empty when it cannot say."""
+    with _advancing:
+        if _cache["version"] == version:  # another thread did it meanwhile
+            return
+        position, changed = delta.since(_cache["journal"])
+        if changed is None:
+            _cache.update(_empty(version, position))
+            return
+        delta.apply(_cache, changed)
+        _cache.update(version=version, journal=position)
+
+
+def forget() -> None:
+    """Drop every held structure (the next query reads them again)."""
+    _cache.update(_empty())
 
 
 def cache_allowed() -> bool:
@@ -100,8 +137,8 @@ def cache_allowed() -> bool:
 
 
 def written() -> None:
-    """Called by the indexer after each write (see `_fresh`)."""
-    _cache.update(_empty())
+    """Called by the indexer after each write (see `_fresh`). The held structures stay: the
+    data version the indexer bumps next makes readers apply the journal (`_advance`)."""
     if connection.in_atomic_block:
         connection.search_index_dirty = True
 
@@ -433,38 +470,49 @@ def relevance_order(terms: list[str]) -> array:
     shared_key = None
     if cache is _cache and cache["version"] is not None:
         digest = hashlib.sha1("\x1f".join(terms).encode()).hexdigest()
-        shared_key = f"search:order:{cache['version']}:{digest}"
+        shared_key = f"search:order-keyed:{cache['version']}:{digest}"
         order = shared_cache.get(shared_key)
     if order is None:
         order = _read_order(terms)
         if shared_key:
             shared_cache.set(shared_key, order, SHARED_SECONDS)
+    order, keys = order
     held = sum(map(len, orders.values()))
     while orders and held + len(order) > _ORDERS_LIMIT:
-        held -= len(orders.pop(next(iter(orders))))  # the oldest first
+        oldest = next(iter(orders))  # the oldest first
+        held -= len(orders.pop(oldest))
+        cache["order_keys"].pop(oldest, None)
     orders[key] = order
+    if keys is not None:
+        cache["order_keys"][key] = keys
     return order
 
 
-def _read_order(terms: list[str]) -> array:
+def _read_order(terms: list[str]) -> tuple[array, tuple | None]:
+    """The ids in relevance order, and on PostgreSQL their sort keys (`delta`)."""
     if connection.vendor == "postgresql":
         # One pass reads every matched tsvector: the cost of ranking, LIMIT or not.
+        text = " ".join(terms)
         with through_indexes(), connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT page_id FROM {ENTRY} "
+                f"SELECT page_id, {delta.RANK_SQL}, {delta.DATE_SQL} FROM {ENTRY} "
                 "WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s) ORDER BY "
                 "ts_rank(search_vector, plainto_tsquery(%s::regconfig, %s)) DESC, "
                 "first_published_at DESC NULLS LAST, page_id",
-                [TS_CONFIG, " ".join(terms), TS_CONFIG, " ".join(terms)],
+                [TS_CONFIG, text, TS_CONFIG, text, TS_CONFIG, text],
             )
-            return array("q", map(itemgetter(0), cursor.fetchall()))
+            rows = cursor.fetchall()
+        return array("q", map(itemgetter(0), rows)), (
+            array("d", map(itemgetter(1), rows)),
+            array("q", (delta.date_key(row[2]) for row in rows)),
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
             f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), rowid",
             [" ".join(f'"{t}"' for t in terms)],
         )
-        return array("q", map(itemgetter(0), cursor.fetchall()))
+        return array("q", map(itemgetter(0), cursor.fetchall())), None
 
 
 def ranked_ids(ids, terms: list[str], limit: int, offset: int) -> list[int]:
