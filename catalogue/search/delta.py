@@ -52,27 +52,31 @@ def position() -> int:
         return cursor.fetchone()[0] or 0
 
 
-def since(held: int | None) -> tuple[int, set[int] | None]:
-    """(the journal's position, the pages written after `held`), or None for the pages when
-    everything must be read again."""
+def since(held: int | None, reset_seen: int = 0) -> tuple[int, set[int] | None, int]:
+    """(the journal's position, the pages written after `held` or None when everything must be
+    read again, the position up to which "everything" rows are accounted for). `reset_seen`:
+    that position as of the held structures, so that a rebuild already read in full is not
+    read in full again because it lies in PostgreSQL's slack."""
     if held is None:
-        return position(), None
+        last = position()
+        return last, None, last
     slack = POSTGRES_SLACK if connection.vendor == "postgresql" else 0
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {JOURNAL}")
         first, last = cursor.fetchone()
         if last is None:  # an empty journal: nothing was ever written, or it was emptied
-            return 0, (set() if held == 0 else None)
+            return 0, (set() if held == 0 else None), 0
         if last < held or first > held + 1:  # rolled back below it, or pruned past it
-            return last, None
+            return last, None, last
         cursor.execute(
-            f"SELECT page_id FROM {JOURNAL} WHERE id > %s AND id <= %s LIMIT %s",
+            f"SELECT id, page_id FROM {JOURNAL} WHERE id > %s AND id <= %s LIMIT %s",
             [held - slack, last, DELTA_MAX + 1],
         )
-        pages = [row[0] for row in cursor.fetchall()]
-    if len(pages) > DELTA_MAX or None in pages:
-        return last, None
-    return last, set(pages)
+        rows = cursor.fetchall()
+    resets = [pk for pk, page in rows if page is None and pk > reset_seen]
+    if len(rows) > DELTA_MAX or resets:
+        return last, None, last  # a full read covers everything up to `last`
+    return last, {page for _pk, page in rows if page is not None}, reset_seen
 
 
 def memberships(changed: set[int]) -> dict[tuple[str, str], set[int]]:

@@ -77,7 +77,7 @@ def _empty(version=None, journal=None) -> dict:
     }
 
 
-_cache: dict = _empty()
+_cache: dict = {**_empty(), "journal_reset": 0}
 _CACHE_LIMIT = 400  # facet values held per process (about 250 exist)
 # Relevance orders held per process, in ids (8 bytes each): a common word at 100,000 projects
 # has 40,000 matches, 320 kB.
@@ -119,17 +119,17 @@ def _advance(version: str) -> None:
     with _advancing:
         if _cache["version"] == version:  # another thread did it meanwhile
             return
-        position, changed = delta.since(_cache["journal"])
+        position, changed, reset = delta.since(_cache["journal"], _cache["journal_reset"])
         if changed is None:
-            _cache.update(_empty(version, position))
+            _cache.update(_empty(version, position), journal_reset=reset)
             return
         delta.apply(_cache, changed)
-        _cache.update(version=version, journal=position)
+        _cache.update(version=version, journal=position, journal_reset=reset)
 
 
 def forget() -> None:
     """Drop every held structure (the next query reads them again)."""
-    _cache.update(_empty())
+    _cache.update(_empty(), journal_reset=0)
 
 
 def cache_allowed() -> bool:
