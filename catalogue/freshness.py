@@ -13,7 +13,9 @@ when it commits (`catalogue.changes` for the data version, `touch` here): a read
 process may have cached what it read before the commit under the new version.
 """
 
+import threading
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -21,20 +23,55 @@ from django.db import connection, transaction
 KEY = "catalogue:data-version"
 CONTENT_KEY = "site:content-version"
 
+# Within one request (`pinned`), each version is read from the shared cache once: the request
+# sees one consistent state, and a search that asks for it dozens of times makes one round
+# trip to Redis (or one query of the database cache) instead of dozens.
+_pinned = threading.local()
+
+
+@contextmanager
+def pinned():
+    """Read the versions once for the enclosed block (a request: see
+    `catalogue.middleware.PinnedVersionsMiddleware`); this thread's own bumps still show."""
+    outer = getattr(_pinned, "values", None)
+    _pinned.values = {}
+    try:
+        yield
+    finally:
+        _pinned.values = outer
+
 
 def _read(key: str) -> str:
+    held = getattr(_pinned, "values", None)
+    if held is not None and key in held:
+        return held[key]
     store = cache
     value = store.get(key)
     if value is None:
         value = str(time.time_ns())
         store.add(key, value, None)
         value = store.get(key, value)
+    if held is not None:
+        held[key] = value
     return value
+
+
+def both() -> tuple[str, str]:
+    """(data version, content version) in one round trip to the shared cache."""
+    held = getattr(_pinned, "values", None)
+    if held is None or KEY not in held or CONTENT_KEY not in held:
+        found = cache.get_many([KEY, CONTENT_KEY])
+        if held is not None:
+            held.update(found)
+    return _read(KEY), _read(CONTENT_KEY)
 
 
 def _write(key: str) -> str:
     value = str(time.time_ns())
     cache.set(key, value, None)
+    held = getattr(_pinned, "values", None)
+    if held is not None:
+        held[key] = value
     return value
 
 

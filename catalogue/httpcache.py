@@ -67,7 +67,8 @@ def cache_key(request) -> str:
     address = f"{request.get_host()}{request.get_full_path()}|{varying}"
     digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    return f"page:{freshness.current()}:{freshness.content()}:{language}:{int(gzip)}:{digest}"
+    data, content = freshness.both()
+    return f"page:{data}:{content}:{language}:{int(gzip)}:{digest}"
 
 
 def _storable(request, response) -> bool:

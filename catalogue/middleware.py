@@ -1,4 +1,5 @@
-"""Language selection: French unless the visitor chose another language with the switcher."""
+"""Language selection (French unless the visitor chose another language with the switcher), and
+the versions pinned for a request."""
 
 from django.conf import settings
 from django.utils import translation
@@ -27,3 +28,17 @@ class ChosenLanguageMiddleware:
         if "Cookie" not in patch:
             response["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         return response
+
+
+class PinnedVersionsMiddleware:
+    """First in MIDDLEWARE: the data and content versions are read once per request
+    (`freshness.pinned`), however many caches key on them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import freshness
+
+        with freshness.pinned():
+            return self.get_response(request)

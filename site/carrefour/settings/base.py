@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The data and content versions read once per request (catalogue/freshness.py).
+    "catalogue.middleware.PinnedVersionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "carrefour.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
