@@ -191,12 +191,16 @@ def apply(cache: dict, changed: set[int]) -> None:
 
     if not changed:
         return
+    from .query import FACETS
+
     now = memberships(changed)
     sets = {}
     for key, held in cache["sets"].items():
-        if key[0] == "*":
+        # Only the facets the facet rows hold; anything else kept there (territories, the
+        # entries' places) is read again when next asked for.
+        if key[0] == "*" and key[1] in FACETS:
             sets[key] = _values(key[1], held, changed, now)
-        else:
+        elif key[0] in FACETS:
             sets[key] = _one(held, changed, now.get(key, _EMPTY))
     changed_bits = bitmap(changed)
     bitmaps = {

@@ -97,8 +97,10 @@ def test_publish_unpublish_edit_and_delete_as_a_delta_equal_a_full_read(
         search(q="jeunes", domaine=domaine),
         search(domaine=domaine),
         search(q="jeunes", tri="newest"),
+        search(territoire=f"departement/{top_value('departement')}"),
         SearchQuery(),
     ]
+    assert execute(queries[-2]).count > 0  # a territory's set is held beside the facets'
     answers(queries)  # holds sets, bitmaps and orders
     for facet in FACETS:
         idsets.facet_value_sets(facet)
