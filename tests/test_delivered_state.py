@@ -61,6 +61,7 @@ PAGES = [
     "api",
     "login",
     "signup",
+    "/territoires/departement/44/",
 ]
 
 # Run by `manage.py shell` in the delivered database; prints one JSON object.
@@ -96,6 +97,10 @@ print(json.dumps({
     "partners": {p.title: {"count": p.n, "slug": p.slug} for p in partners},
     "urls": urls,
     "tile_host": urlsplit(settings.MAP_TILE_URL).netloc,
+    "by_department": dict(live.exclude(department_code="").values_list("department_code")
+                          .annotate(n=Count("pk")).values_list("department_code", "n")),
+    "by_insee": dict(live.exclude(insee_code="").values_list("insee_code")
+                     .annotate(n=Count("pk")).values_list("insee_code", "n")),
 }))
 """
 
@@ -282,6 +287,35 @@ def test_dumps_exist_and_hold_every_live_project(site):
     assert sorted(f["properties"]["id"] for f in geojson["features"]) == live
     text = site.get(links[".csv"])[0].decode("utf-8-sig")
     assert sorted(int(row["id"]) for row in csv.DictReader(io.StringIO(text))) == live
+
+
+def test_territory_figures_equal_the_search_engine_and_the_pages(site):
+    """Territory figures (JSON) = the pages' own counts = the search API's counts for the
+    same filter; "what is missing here" lists only domains with no project there."""
+    from catalogue.territories import geo
+
+    by_department, by_insee = site.facts["by_department"], site.facts["by_insee"]
+    top = sorted(by_department, key=lambda code: -by_department[code])[:2]
+    nantes = geo.get("commune", "44109")
+    checks = [(f"departement/{code}", by_department[code], f"departement={code}") for code in top]
+    checks.append(
+        (
+            "commune/44109",
+            sum(by_insee.get(code, 0) for code in geo.commune_codes(nantes)),
+            "territoire=commune/44109",
+        )
+    )
+    for key, truth, params in checks:
+        data = site.json(f"/api/territories/{key}")
+        found = site.json(f"/api/projects?{params}&page_size=1")
+        assert data["projects"] == truth == found["count"] > 0, key
+        facet = {item["value"]: item["count"] for item in found["facets"]["domaine"]}
+        assert {row["slug"]: row["count"] for row in data["domains"] if row["count"]} == facet
+        assert {row["slug"] for row in data["missing"]} == {
+            row["slug"] for row in data["domains"] if row["count"] == 0
+        }
+        page = site.html(data["territory"]["url"])
+        assert page.select_one("[data-territory-count]").get_text() == str(truth)
 
 
 def test_partners_show_their_real_counts(site):

@@ -1460,4 +1460,5 @@ TRANSLATIONS = {
     "Mots-clés plus fréquents": "More frequent keywords",
     "Mots-clés moins fréquents": "Less frequent keywords",
     "Aucun mot-clé en attente : tous ont une règle.": "No keyword waiting: every one has a rule.",
+    'Comparaison des deux territoires': 'Comparison of the two territories',
 }

@@ -75,7 +75,23 @@ def pages_to_audit(site):
         ("espaces", "/espaces/"),
         ("connexion", "/comptes/login/"),
         ("inscription", "/comptes/signup/"),
+        *territory_pages(site["project"]),
     ]
+
+
+def territory_pages(project):
+    """The territory pages of the project's commune (commune, EPCI, department, region), one
+    with a comparison, and the territory index."""
+    from catalogue.territories import geo
+
+    commune = geo.current_commune(project.insee_code)
+    found = [("territoires", "/territoires/")]
+    for t in [commune, *geo.parents(commune)]:
+        found.append((f"territoire {t.kind}", f"/territoires/{t.kind}/{t.code}/"))
+    found.append(
+        ("territoires comparés", f"/territoires/commune/{commune.code}/?comparer=commune/49007")
+    )
+    return found
 
 
 def tick_first_facet(page):
