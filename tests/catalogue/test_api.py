@@ -226,7 +226,7 @@ def test_openapi_lists_every_parameter_and_value(client, real_catalogue):
     parameters = spec["components"]["parameters"]
     operation = spec["paths"]["/api/projects"]["get"]
     names = {ref["$ref"].rsplit("/", 1)[1] for ref in operation["parameters"]}
-    expected = set(FACETS) | {"q", "commune", "rayon", "bbox", "tri", "page", "page_size"}
+    expected = set(FACETS) | {"q", "commune", "rayon", "bbox", "territoire", "tri", "page", "page_size"}
     assert names == expected
     assert {"/api/projects.geojson", "/api/projects.csv", "/api/map"} <= set(spec["paths"])
     enum = parameters["domaine"]["schema"]["items"]["enum"]
