@@ -154,6 +154,16 @@ def run_axe(page, selector=None, tags=AXE_TAGS):
         page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;void 0")
     violations = page.evaluate(
         """async ([selector, tags]) => {
+            // Colours read mid-transition (a message fading in) are neither the start's nor the
+            // end's: let finite animations end first (at most 2 s; endless ones are skipped).
+            const finite = document.getAnimations().filter((animation) => {
+                const timing = animation.effect && animation.effect.getComputedTiming();
+                return timing && timing.endTime !== Infinity;
+            });
+            await Promise.race([
+                Promise.all(finite.map((animation) => animation.finished.catch(() => null))),
+                new Promise((resolve) => setTimeout(resolve, 2000)),
+            ]);
             const result = await axe.run(selector ? document.querySelector(selector) : document, {
                 runOnly: {type: "tag", values: tags},
                 resultTypes: ["violations"],
