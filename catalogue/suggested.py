@@ -27,6 +27,12 @@ def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
             "projectpage_id", "nomenclaturecode_id"
         )
     )
+    # One suggestion per page and code: another source's suggestion of the same code stands.
+    carried |= set(
+        SuggestedCode.objects.filter(project_id__in=list(by_page))
+        .exclude(source_key=source_key[:120])
+        .values_list("project_id", "code_id")
+    )
     rows, seen = [], set()
     for page_id, suggestions in by_page.items():
         for s in suggestions:

@@ -22,8 +22,7 @@ LIMIT = 20
 
 
 def holders_panel(request, territory):
-    from catalogue.search import matching_entries
-    from catalogue.search.query import SearchQuery
+    from catalogue.search import SearchQuery, matching_entries
 
     from .models import ProjectClaim
 

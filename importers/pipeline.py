@@ -82,8 +82,10 @@ class Pipeline:
         self.scope = (source.config or {}).get("scope") or {}
         self.transforms = (source.config or {}).get("transforms") or {}
         self.keys = RunKeys((source.config or {}).get("key"))
-        # New keys wait for the end of a whole run: one may be a known record renamed.
-        whole = run is not None and not dry_run and not run.item_limit
+        # New keys wait for the end of a whole run: one may be a known record renamed. A peer's
+        # change feed names each record by the peer's own id (a rename there is an update) and
+        # reads only what changed since its cursor, so it never guesses renames.
+        whole = run is not None and not dry_run and not run.item_limit and source.kind != "peer"
         self.renames = Renames(source.name, self.seen_at, whole)
         self.recoder = Recoder(source)
         self.suggestions = RunSuggestions(source.name)

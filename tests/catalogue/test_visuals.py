@@ -197,7 +197,8 @@ def test_project_page_place_is_text_and_a_small_map(site_tree):
         source_key="t",
     ).page
     html = Client().get(page.url).content.decode()
-    assert html.count("Un habitat partagé pour des personnes âgées.") == 1 + 1  # lead + meta
+    # lead + meta description + the JSON-LD's description
+    assert html.count("Un habitat partagé pour des personnes âgées.") == 1 + 1 + 1
     prose = re.search(r'<div class="prose" lang="fr">(.*?)</div>', html, re.S).group(1)
     assert re.fullmatch(r"<p[^>]*>Suite\.</p>", prose.strip()), prose
     # No raw coordinates: the commune in words, the position for the map as JSON data.
