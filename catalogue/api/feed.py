@@ -53,7 +53,9 @@ def parse_since(value: str):
         if moment is None:
             day = parse_date(value)
             moment = datetime(day.year, day.month, day.day) if day else None
-    except ValueError:
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 and Python accept.
+        moment = moment.astimezone(UTC) if moment and moment.tzinfo else moment
+    except (ValueError, OverflowError):
         moment = None
     if moment is None or not 1 <= moment.year <= 9998:
         raise BadRequest(_("Paramètre « since » invalide : une date ISO 8601 est attendue."))

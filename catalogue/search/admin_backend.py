@@ -129,17 +129,19 @@ def added_titles(titles) -> None:
     _shift(len(lengths), sum(lengths))
 
 
-def _entry_deleted(sender, instance, **kwargs):
-    """A cascade from a deleted page (its generic relation), or a queryset delete."""
-    if instance.title:
-        _shift(-1, -len(instance.title))
+def _entry_deleting(sender, instance, **kwargs):
+    """A cascade from a deleted page (its generic relation), or a queryset delete. The length
+    is the database's, as for the counters (PostgreSQL's title is a tsvector: its lexemes)."""
+    length = _lengths(sender.objects, instance.content_type_id, [instance.object_id])
+    if length.get(instance.object_id):
+        _shift(-1, -length[instance.object_id])
 
 
 def connect():
-    from django.db.models.signals import post_delete
+    from django.db.models.signals import pre_delete
     from wagtail.search.models import IndexEntry
 
-    post_delete.connect(_entry_deleted, sender=IndexEntry, dispatch_uid="catalogue-admin-titles")
+    pre_delete.connect(_entry_deleting, sender=IndexEntry, dispatch_uid="catalogue-admin-titles")
 
 
 def SearchBackend(params):  # noqa: N802 - the name Wagtail looks up in a backend module

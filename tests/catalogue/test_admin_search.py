@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Avg
 from django.db.models.functions import Length
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -49,10 +50,21 @@ def projects(site_tree):
 
 
 def norms_of(entries):
-    """Wagtail's formula over the index as it stands: average title length / title length."""
-    lengths = [len(t) for t in IndexEntry.objects.values_list("title", flat=True) if t]
-    average = sum(lengths) / len(lengths)
-    return {e.object_id: average / len(e.title) for e in entries if e.title}
+    """Wagtail's formula over the index as it stands: average title length / title length,
+    lengths as the database counts them (characters on SQLite, lexemes of the tsvector on
+    PostgreSQL), as modelsearch's own refresh does."""
+    measured = IndexEntry.objects.annotate(n=Length("title")).filter(n__gt=0)
+    average = measured.aggregate(average=Avg("n"))["average"]
+    lengths = dict(
+        measured.filter(pk__in=[e.pk for e in entries]).values_list("object_id", "n")
+    )
+    return {object_id: average / n for object_id, n in lengths.items()}
+
+
+def title_lengths():
+    """The index's title lengths as the database measures them (see `norms_of`)."""
+    measured = IndexEntry.objects.annotate(n=Length("title")).filter(n__gt=0)
+    return list(measured.values_list("n", flat=True))
 
 
 def admin_search(client, q):
@@ -109,16 +121,17 @@ def test_a_publish_never_aggregates_the_whole_index(
         updates = [sql for sql in on_index if sql.lstrip().upper().startswith("UPDATE")]
         assert updates and all("object_id" in sql for sql in updates)
         entry = IndexEntry.objects.get(object_id=str(page.pk))
-        assert entry.title == title
+        # PostgreSQL keeps a tsvector in title and the text in title_text
+        assert title in (entry.title, getattr(entry, "title_text", None))
         assert entry.title_norm == pytest.approx(norms_of([entry])[str(page.pk)])
-        lengths = [len(t) for t in IndexEntry.objects.values_list("title", flat=True) if t]
+        lengths = title_lengths()
         assert cache.get_many([admin_backend.COUNT_KEY, admin_backend.TOTAL_KEY]) == {
             admin_backend.COUNT_KEY: len(lengths),
             admin_backend.TOTAL_KEY: sum(lengths),
         }
     with django_capture_on_commit_callbacks(execute=True):
         projects[1].delete()
-    lengths = [len(t) for t in IndexEntry.objects.values_list("title", flat=True) if t]
+    lengths = title_lengths()
     assert cache.get(admin_backend.COUNT_KEY) == len(lengths)
     assert cache.get(admin_backend.TOTAL_KEY) == sum(lengths)
 
