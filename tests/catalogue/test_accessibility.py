@@ -231,6 +231,16 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     assert ring["visible"], f"no visible focus on the facet checkbox: {ring}"
     name, value = page.evaluate("() => [document.activeElement.name, document.activeElement.value]")
     page.keyboard.press("Space")
+    # Ticked at once; the live update may be replacing the facets meanwhile, then gives the
+    # focus back to the same checkbox: read it once focus has settled on it.
+    page.wait_for_function(
+        """([name, value]) => {
+            const element = document.activeElement;
+            return element && element.name === name && element.value === value;
+        }""",
+        arg=[name, value],
+        timeout=30000,
+    )
     assert page.evaluate("() => document.activeElement.checked"), "Space did not tick it"
     # The live update pushes the new address once its results arrive (slow on a loaded CI);
     # read as parameters (encoded, or several values joined by commas).
