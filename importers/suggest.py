@@ -12,8 +12,15 @@ French stems (`catalogue.search.text.stem`, the stemmer the search index uses):
 - the same words in another form or order ("Logements sociaux" = "logement social");
 - shared words, weighted by how rare they are in the evidence (idf), so "insertion par
   l'activité économique" leans on "insertion", not on "activité";
-- a word no evidence holds is replaced by its near match ("citoyennete" → "citoyennet",
-  "numerque" → "numer") before the above.
+- a word no evidence holds is replaced, before the above, by its near match keeping its first
+  letters ("numerque" → "numer"), else by its second part when it is a compound
+  ("écotourisme" → "tourism", "microcrédit" → "credit"), else by the few stems whose words
+  open with the same six letters ("coopératives" → "coopération");
+- a keyword of several parts ("Jeux / Loisirs", "… des entreprises (RSE)") is matched whole
+  and part by part.
+
+The nomenclature's evidence is its names, its keywords and the synonyms authored for it
+(`importers/data/nomenclature-synonyms.json`).
 
 This module is pure computation (no query): the harvest builds one `Suggester` per run and asks
 it for every record, and `importers.suggest_data` builds the evidence from the database or from
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,7 +49,16 @@ RELATIVE_CUTOFF = 0.6
 MIN_SCORE = 0.2
 MAX_CODES = 3
 NEAR_CUTOFF = 0.84
+# The parts of a keyword, each matched too: "Jeux / Loisirs", "… (RSE)", "Emploi, Formation".
+PARTS_RE = re.compile(r"\s*[/(),;+&:]\s*|\s+-\s+|\s+et\s+")
+PART_SHARE = 0.8
 EXTRA_STOPWORDS = frozenset({"autre", "autres", "general", "divers", "etc", "the", "and", "of"})
+# Compounds read as their second part when the whole is unknown ("covoiturage", "ecovillage").
+COMPOUND_PREFIXES = ("micro", "auto", "inter", "socio", "agro", "bio", "eco", "co")
+# Words opening with these many letters are taken for one another when nothing else matches …
+OPENING = 6
+# … and when the evidence holds few stems of that opening (else it is no evidence).
+MAX_OPENING_STEMS = 2
 
 
 @dataclass(frozen=True)
@@ -71,12 +88,15 @@ class Suggestion:
         }
 
 
+def _words(text: str) -> list[str]:
+    """A text's folded words, grammatical words left out."""
+    words = fold(text or "").split()
+    return [w for w in words if w not in STOPWORDS and w not in EXTRA_STOPWORDS and len(w) > 1]
+
+
 def text_stems(text: str) -> frozenset[str]:
     """The light stems of a text's words, grammatical words left out."""
-    words = fold(text or "").split()
-    return frozenset(
-        stem(w) for w in words if w not in STOPWORDS and w not in EXTRA_STOPWORDS and len(w) > 1
-    )
+    return frozenset(stem(w) for w in _words(text))
 
 
 @lru_cache(maxsize=50_000)
@@ -95,7 +115,11 @@ class Suggester:
         self.by_stems: dict[frozenset, list[int]] = defaultdict(list)
         self.by_stem: dict[str, list[int]] = defaultdict(list)
         self.stem_sets: list[frozenset[str]] = []
+        openings: dict[str, set[str]] = defaultdict(set)
         for i, e in enumerate(self.evidence):
+            for word in _words(e.text):
+                if len(word) > OPENING:
+                    openings[word[:OPENING]].add(stem(word))
             s = stems(e.text)
             self.stem_sets.append(s)
             self.by_phrase[fold(e.text)].append(i)
@@ -106,6 +130,7 @@ class Suggester:
         n = max(len(self.evidence), 1)
         self.idf = {t: math.log(1 + n / len(ids)) for t, ids in self.by_stem.items()}
         self._vocabulary = sorted(self.by_stem)
+        self.by_opening = {k: frozenset(v) for k, v in openings.items()}
         self._near: dict[str, str | None] = {}
 
     # -- near matches -------------------------------------------------------------------
@@ -117,20 +142,42 @@ class Suggester:
         if token not in self._near:
             found = None
             if len(token) >= 5:
-                close = difflib.get_close_matches(token, self._vocabulary, n=1, cutoff=NEAR_CUTOFF)
+                # A typo keeps the word's first letters ("scolaire" is not "solaire").
+                same_start = [v for v in self._vocabulary if v[:2] == token[:2]]
+                close = difflib.get_close_matches(token, same_start, n=1, cutoff=NEAR_CUTOFF)
                 found = close[0] if close else None
             self._near[token] = found
         return self._near[token]
 
     def _known_stems(self, text: str) -> tuple[frozenset[str], bool]:
-        """A text's stems, unknown ones replaced by their near match; and whether any was."""
+        """A text's stems, unknown ones replaced by what the evidence holds of them (a near
+        match, the word without its compounding prefix, a stem of the same opening); and
+        whether any was replaced."""
         out, replaced = set(), False
-        for t in stems(text):
-            n = self.near(t)
-            if n is not None:
-                out.add(n)
-                replaced = replaced or n != t
+        for word in _words(text):
+            t = stem(word)
+            found = self.near(t) or self._unprefixed(word) or self._same_opening(word)
+            if found:
+                out.update(found if isinstance(found, frozenset) else (found,))
+                replaced = replaced or found != t
         return frozenset(out), replaced
+
+    def _unprefixed(self, word: str) -> str | None:
+        """A compound whose second part the evidence holds: "ecotourisme" → "tourism",
+        "microcredit" → "credit"."""
+        for prefix in COMPOUND_PREFIXES:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= 5:
+                found = self.near(stem(rest))
+                if found:
+                    return found
+        return None
+
+    def _same_opening(self, word: str) -> frozenset[str] | None:
+        """The evidence's stems whose words open with the same letters ("cooperative" and
+        "cooperation"), when they are few: a truncation stem, the last resort."""
+        found = self.by_opening.get(word[:OPENING]) if len(word) > OPENING else None
+        return found if found and len(found) <= MAX_OPENING_STEMS else None
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -138,11 +185,13 @@ class Suggester:
         union = sum(self.idf.get(t, 0.0) for t in a | b)
         return sum(self.idf.get(t, 0.0) for t in a & b) / union if union else 0.0
 
-    def _candidates(self, keyword: str) -> dict[int, tuple[float, str]]:
+    def _candidates(self, keyword: str, whole: bool = True) -> dict[int, tuple[float, str]]:
         """Evidence index -> (strength, how it matched) for one keyword."""
         found: dict[int, tuple[float, str]] = {}
         for i in self.by_phrase.get(fold(keyword), ()):
             found[i] = (EXACT, "exact")
+        if whole:
+            self._part_candidates(keyword, found)
         mine, replaced = self._known_stems(keyword)
         if not mine:
             return found
@@ -163,6 +212,17 @@ class Suggester:
                     sim = self._weighted_jaccard(mine, theirs)
                     found[i] = (SHARED_WORDS * sim, "near" if replaced else "words")
         return found
+
+    def _part_candidates(self, keyword: str, found: dict[int, tuple[float, str]]) -> None:
+        """A keyword of several parts ("Jeux / Loisirs", "Responsabilité sociale des
+        entreprises (RSE)"): each part's exact and same-words matches count as the whole's."""
+        parts = [p for p in PARTS_RE.split(keyword) if fold(p)]
+        if len(parts) < 2:
+            return
+        for part in parts:
+            for i, (strength, how) in self._candidates(part, whole=False).items():
+                if strength >= SAME_WORDS and strength * PART_SHARE > found.get(i, (0.0,))[0]:
+                    found[i] = (strength * PART_SHARE, how)
 
     def _rank(self, found: dict[int, tuple[float, str]], max_codes: int) -> list[Suggestion]:
         by_code: dict[str, Suggestion] = {}

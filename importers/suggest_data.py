@@ -29,25 +29,67 @@ def label_evidence(codes: list[tuple[str, str, str]]) -> list[Evidence]:
     return out
 
 
+def synonym_evidence(codes: set[str] | None = None) -> list[Evidence]:
+    """The authored synonyms of the nomenclature's codes (`nomenclature-synonyms.json`), read
+    like its keywords; only the codes given when given (the database's nomenclature)."""
+    data = json.loads((DATA_DIR / "nomenclature-synonyms.json").read_text(encoding="utf-8"))
+    return [
+        Evidence(word, (code,), LABEL, code)
+        for code, words in data["synonyms"].items()
+        if codes is None or code in codes
+        for word in words
+    ]
+
+
 def taxonomy_rows() -> list[tuple[str, str, str]]:
     data = json.loads(TAXONOMY.read_text(encoding="utf-8"))
     return [(c["code"], c["name"], c.get("description") or "") for c in data]
 
 
-def mapping_rows() -> list[tuple[str, str, list[str]]]:
-    """(source, tag, codes) of the shared mapping tables (835 mappings of 30 sources)."""
-    data = json.loads((DATA_DIR / "cis-tag-mappings.json").read_text(encoding="utf-8"))
+def mapping_rows(path: Path | None = None) -> list[tuple[str, str, list[str]]]:
+    """(source, tag, codes) of the shared mapping tables (835 mappings of 30 sources): the
+    committed copy, or the file given (the shared data's)."""
+    path = path or DATA_DIR / "cis-tag-mappings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
     return [(e["source"].strip(), e["source_tag"].strip(), list(e["codes"])) for e in data]
 
 
-def evidence_from_tables(exclude: str = "") -> list[Evidence]:
-    """The committed tables' evidence, one source (its mapping label) left out."""
-    mappings = [
-        Evidence(tag, tuple(codes), MAPPING, source)
-        for source, tag, codes in mapping_rows()
-        if source != exclude
+FFE_LABEL = "La France s'engage"
+
+
+def ffe_evidence() -> list[Evidence]:
+    """The authored correspondence of La France s'engage's themes and sub-themes (its labels)
+    to the nomenclature (`ffe-to-cis.json`): what the FFE importer applies, the project's
+    knowledge like a source's rules (not in the rule table: the importer reads the file)."""
+    data = json.loads((DATA_DIR / "ffe-to-cis.json").read_text(encoding="utf-8"))
+    return [
+        Evidence(entry["label"].strip(), tuple(entry["cis"]), RULE, FFE_LABEL)
+        for entry in [*data["themes"], *data["sub_themes"]]
+        if entry.get("cis")
     ]
-    return mappings + label_evidence(taxonomy_rows())
+
+
+def evidence_from_tables(exclude: str = "", mappings: Path | None = None) -> list[Evidence]:
+    """The committed tables' evidence, one source (its mapping label) left out: the rules the
+    database is seeded with (`importers.recoding.seed_rows`: the shared mapping tables and the
+    Apriles table), the sample sources' own rules, the FFE correspondence and the labels."""
+    from importers.recoding import seed_rows
+
+    rules = [
+        Evidence(tag.strip(), tuple(codes), RULE, source)
+        for source, tag, codes, origin in seed_rows()
+        if origin != "cis"
+    ]
+    rules += [
+        Evidence(tag, tuple(codes), MAPPING, src) for src, tag, codes in mapping_rows(mappings)
+    ]
+    for definition in _sample_sources().values():
+        label = definition.get("mapping_label") or ""
+        for tag, codes in (definition.get("tag_mappings") or {}).items():
+            rules.append(Evidence(tag, tuple(codes), RULE, label))
+    rules += ffe_evidence()
+    kept = [e for e in rules if not exclude or e.origin != exclude]
+    return kept + label_evidence(taxonomy_rows()) + synonym_evidence()
 
 
 def evidence_from_db(exclude_label: str = "") -> list[Evidence]:
@@ -69,8 +111,10 @@ def evidence_from_db(exclude_label: str = "") -> list[Evidence]:
         Evidence(tag, tuple(sorted(c)), MAPPING if origin == "cis" else RULE, label)
         for tag, label, origin, c in codes.values()
     ]
-    names = NomenclatureCode.objects.values_list("code", "name", "description")
-    return evidence + label_evidence(list(names))
+    names = list(NomenclatureCode.objects.values_list("code", "name", "description"))
+    authored = [e for e in ffe_evidence() if e.origin != exclude_label]
+    synonyms = synonym_evidence({code for code, _, _ in names})
+    return evidence + authored + label_evidence(names) + synonyms
 
 
 @dataclass
@@ -99,12 +143,13 @@ class Figure:
         self.silent += 0 if predicted else 1
 
 
-def leave_one_source_out() -> list[Figure]:
-    """Per source of the mapping tables: its tags predicted from the other 29 and the labels."""
-    rows = mapping_rows()
+def leave_one_source_out(mappings: Path | None = None) -> list[Figure]:
+    """Per source of the mapping tables: its tags predicted from everything else the project
+    knows (the other 29 sources, the other tables, the nomenclature), none of its own rules."""
+    rows = mapping_rows(mappings)
     figures = []
     for source in sorted({r[0] for r in rows}):
-        suggester = Suggester(evidence_from_tables(exclude=source))
+        suggester = Suggester(evidence_from_tables(exclude=source, mappings=mappings))
         figure = Figure(source)
         for label, tag, codes in rows:
             if label == source:
@@ -160,7 +205,7 @@ def sample_records(data_dir: Path) -> dict[str, tuple[str, object]]:
     sources = _sample_sources()
     out = {
         "La France s'engage": (
-            "",
+            FFE_LABEL,
             _reader_records(read_ffe_laureates, data_dir / "ffe-laureates.csv"),
         ),
         "Apriles": (
