@@ -3,14 +3,16 @@
 
 A definition is ``{"name", "kind", "partner", "config", "mapping_label", "schedule", "enabled",
 "politeness", "licence"}`` (plus ``normaliser``, ``spider`` and ``tag_mappings`` when needed),
-where ``config`` is exactly what the admin's configuration field takes. A file holds a list of
-definitions, or ``{"sources": [...]}`` like ``importers/data/sample-sources.json``.
+where ``config`` is exactly what the admin's configuration field takes and ``tag_mappings`` the
+source's keyword rules ``{keyword: [codes]}`` (exported whenever it has some). A file holds a
+list of definitions, or ``{"sources": [...]}`` like ``importers/data/sample-sources.json``.
 
 Importing is all or nothing: every definition is checked first (unknown keys, kind,
 configuration, schedule, partner, politeness, duplicates) and one invalid entry saves nothing.
 A definition updates the source of the same name (case- and accent-insensitive): the file says
-what the source is, so the keys it gives replace the current values and the others are kept.
-Exporting then importing changes nothing.
+what the source is, so the keys it gives replace the current values and the others are kept
+(a rule the file gives takes the file's codes; rules it does not name stay). Exporting then
+importing changes nothing, rules included.
 """
 
 from __future__ import annotations
@@ -230,21 +232,24 @@ def plan(entries: list, base_dir: Path | None = None) -> list[tuple[Source, str,
     return planned
 
 
-def _seed_mappings(source: Source, mappings: dict) -> int:
+def _seed_mappings(source: Source, mappings: dict) -> tuple[int, int]:
+    """The definition's keyword rules: missing ones created, those whose codes differ given
+    the file's codes (the file says what the source is); (created, changed)."""
     from catalogue.models import NomenclatureCode
     from importers.models import TagMapping
     from importers.recoding import tag_key
 
     label = source.mapping_label or source.name
-    created = 0
+    created = changed = 0
     for tag, codes in mappings.items():
         mapping, was_created = TagMapping.objects.get_or_create(
             source_label=label, tag_key=tag_key(tag), defaults={"tag": tag, "origin": "import"}
         )
-        if was_created:
+        if was_created or set(mapping.codes.values_list("code", flat=True)) != set(codes):
             mapping.codes.set(NomenclatureCode.objects.filter(code__in=codes))
-            created += 1
-    return created
+            created += was_created
+            changed += not was_created
+    return created, changed
 
 
 def import_definitions(entries: list, base_dir: Path | None = None) -> list[DefinitionReport]:
@@ -256,9 +261,12 @@ def import_definitions(entries: list, base_dir: Path | None = None) -> list[Defi
             if action != "unchanged":
                 source.save()
             messages = [f"Champs modifiés : {', '.join(changed)}."] if action == "updated" else []
-            seeded = _seed_mappings(source, entry.get("tag_mappings") or {})
+            seeded, recoded = _seed_mappings(source, entry.get("tag_mappings") or {})
             if seeded:
                 messages.append(f"{seeded} correspondance(s) de mots-clés créée(s).")
+            if recoded:
+                messages.append(f"{recoded} correspondance(s) de mots-clés modifiée(s).")
+                action = "updated" if action == "unchanged" else action
             reports.append(DefinitionReport(source.name, action, messages, source))
     return reports
 
@@ -277,8 +285,26 @@ def read_file(path: str | Path) -> Any:
 # --- export ----------------------------------------------------------------------------------
 
 
-def definition(source: Source) -> dict[str, Any]:
-    """The definition that recreates `source` as it is."""
+def mappings_of(labels: set[str]) -> dict[str, dict[str, list[str]]]:
+    """Mapping label -> {keyword: its codes, sorted}, keywords in order (one query)."""
+    from importers.models import TagMapping
+
+    out: dict[str, dict[str, list[str]]] = {}
+    rows = (
+        TagMapping.objects.filter(source_label__in=labels)
+        .order_by("source_label", "tag_key", "codes__code")
+        .values_list("source_label", "tag", "codes__code")
+    )
+    for label, tag, code in rows:
+        codes = out.setdefault(label, {}).setdefault(tag, [])
+        if code:
+            codes.append(code)
+    return out
+
+
+def definition(source: Source, mappings: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The definition that recreates `source` as it is (its keyword rules given, when it has
+    any: `mappings_of` its mapping label)."""
     data: dict[str, Any] = {
         "name": source.name,
         "kind": source.kind,
@@ -295,6 +321,8 @@ def definition(source: Source) -> dict[str, Any]:
         politeness={key: getattr(source, key) for key in POLITENESS},
         licence=source.licence,
     )
+    if mappings:
+        data["tag_mappings"] = mappings
     return data
 
 
@@ -306,7 +334,8 @@ def export_definitions(names: list[str] | None = None) -> list[dict[str, Any]]:
         missing = wanted - {fold(s.name) for s in sources}
         if missing:
             raise SourcesFileError([f"Aucune source « {n} »." for n in names if fold(n) in missing])
-    return [definition(s) for s in sources]
+    mappings = mappings_of({s.mapping_label or s.name for s in sources})
+    return [definition(s, mappings.get(s.mapping_label or s.name)) for s in sources]
 
 
 def dumps(definitions: list[dict[str, Any]]) -> str:

@@ -221,3 +221,58 @@ def test_export_of_named_sources_and_unknown_name(tmp_path, capsys):
     assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["Flux"]
     with pytest.raises(CommandError, match="Aucune source « Nulle part »"):
         call_command("export_sources", "--source", "Nulle part")
+
+
+def mapping_snapshot() -> list[tuple]:
+    return sorted(
+        (m.source_label, m.tag, m.tag_key, m.origin, tuple(sorted(c.code for c in m.codes.all())))
+        for m in TagMapping.objects.prefetch_related("codes")
+    )
+
+
+@pytest.mark.django_db
+def test_tag_mappings_are_exported_and_round_trip(tmp_path, capsys):
+    """`export_sources` writes each source's keyword rules (an editor's rules and codes
+    included); importing the export changes no rule, and into an empty database recreates
+    them; a file that gives other codes for a rule updates it, rules it omits stay."""
+    call_command("import_sources", str(write(tmp_path, KINDS)))
+    csv_rule = TagMapping.objects.get(source_label="Export CSV")
+    csv_rule.codes.add(*services_codes("COO"))  # an editor's correction
+    TagMapping.objects.create(source_label="Export CSV", tag="Éducation populaire").codes.set(
+        services_codes("EDU", "CIT")
+    )
+    TagMapping.objects.create(source_label="Flux", tag="Sans code")  # a rule to ignore a keyword
+    capsys.readouterr()
+    first = export(tmp_path)
+    by_name = {d["name"]: d for d in first}
+    assert by_name["Export CSV"]["tag_mappings"] == {
+        "Éducation populaire": ["CIT", "EDU"],
+        "Jardins partagés": ["AGR", "COO"],
+    }
+    assert by_name["Flux"]["tag_mappings"] == {"Sans code": []}
+    assert "tag_mappings" not in by_name["API JSON"]  # none: nothing written
+    before, rules = snapshot(), mapping_snapshot()
+    call_command("import_sources", str(tmp_path / "export.json"))
+    assert "5 inchangée(s)" in capsys.readouterr().out
+    assert (snapshot(), mapping_snapshot()) == (before, rules)
+    assert export(tmp_path, "again.json") == first
+
+    TagMapping.objects.filter(source_label__in=["Export CSV", "Flux"]).delete()
+    call_command("import_sources", str(tmp_path / "export.json"))
+    assert export(tmp_path, "restored.json") == first
+
+    by_name["Export CSV"]["tag_mappings"] = {"Jardins partagés": ["AGR"]}
+    capsys.readouterr()
+    call_command("import_sources", str(write(tmp_path, first, "edited.json")))
+    assert "1 correspondance(s) de mots-clés modifiée(s)" in capsys.readouterr().out
+    rules = {
+        m.tag: sorted(c.code for c in m.codes.all())
+        for m in TagMapping.objects.filter(source_label="Export CSV")
+    }
+    assert rules == {"Jardins partagés": ["AGR"], "Éducation populaire": ["CIT", "EDU"]}
+
+
+def services_codes(*codes):
+    from catalogue.models import NomenclatureCode
+
+    return list(NomenclatureCode.objects.filter(code__in=codes))
