@@ -22,12 +22,13 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import permissions, services
-from .models import Comment, CommentReport, ModerationAction, Space
+from . import contact, permissions, services
+from .models import Comment, CommentReport, ContactMessage, ModerationAction, Space
 
 TABS = {
     "signales": gettext_lazy("Signalés"),
     "masques": gettext_lazy("Masqués"),
+    "messages": gettext_lazy("Messages aux porteurs"),
     "journal": gettext_lazy("Journal"),
 }
 
@@ -47,6 +48,8 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("message"):
+            return self.post_message(request)
         comment = get_object_or_404(Comment, pk=request.POST.get("comment"))
         action = request.POST.get("action")
         if action not in ModerationAction.Action.values:
@@ -65,6 +68,18 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
             )
         tab = request.POST.get("tab", "signales")
         return redirect(f"{reverse('community_moderation_admin')}?onglet={tab}")
+
+    def post_message(self, request):
+        """A reported message between a member and holders: hide it, or dismiss the report."""
+        message = get_object_or_404(ContactMessage, pk=request.POST.get("message"))
+        action = request.POST.get("action", "")
+        if action not in contact.MODERATION_ACTIONS:
+            raise PermissionDenied
+        contact.moderate(request.user, message, action)
+        messages.success(
+            request, _("Message n° %(pk)s : décision enregistrée.") % {"pk": message.pk}
+        )
+        return redirect(f"{reverse('community_moderation_admin')}?onglet=messages")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -88,7 +103,13 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
                 "hidden_count": hidden.count(),
             }
         )
-        if tab == "signales":
+        reported_messages = ContactMessage.objects.filter(
+            status=ContactMessage.Status.REPORTED
+        ).select_related("author__profile", "reported_by__profile", "conversation__project")
+        context["messages_count"] = reported_messages.count()
+        if tab == "messages":
+            context["reported_messages"] = list(reported_messages.order_by("reported_at")[:100])
+        elif tab == "signales":
             context["comments"] = list(reported[:100])
         elif tab == "masques":
             context["comments"] = list(hidden.order_by("-created_at")[:100])

@@ -22,6 +22,8 @@ DEFAULTS = {
     "COMMUNITY_AVATAR_MIN_SIDE": 32,
     "COMMUNITY_AVATAR_MAX_SIDE": 4000,
     "COMMUNITY_AVATAR_SIZE": 256,
+    # "Près de chez moi" on the account page: projects, holders, spaces and members this close.
+    "COMMUNITY_NEAR_RADIUS_KM": 30,
 }
 
 

@@ -208,7 +208,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "bio", "organisation", "interests"]
+        fields = ["display_name", "bio", "organisation", "interests", "discoverable"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
             "display_name": _("Visible par tout le monde."),
@@ -223,6 +223,7 @@ class ProfileForm(forms.ModelForm):
         "organisation",
         "commune",
         "interests",
+        "discoverable",
     ]
 
     def __init__(self, *args, **kwargs):

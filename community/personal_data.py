@@ -96,3 +96,21 @@ def export_saved_searches(user):
         }
         for s in user.saved_searches.all()
     ]
+
+
+@export_section("contact_messages")
+def export_contact_messages(user):
+    """The messages the member wrote to project holders or as a holder (not the others')."""
+    from .models import ContactMessage
+
+    return [
+        {
+            "conversation": m.conversation.subject,
+            "project": m.conversation.project.title,
+            "body": m.body,
+            "via": m.via,
+            "status": m.status,
+            "created_at": _iso(m.created_at),
+        }
+        for m in ContactMessage.objects.filter(author=user).select_related("conversation__project")
+    ]

@@ -650,6 +650,7 @@ def export_account_data(user):
             "organisation": profile.organisation,
             "territory": {"insee_code": profile.insee_code, "name": profile.territory_name},
             "interests": [str(g) for g in profile.interests.all()],
+            "discoverable": profile.discoverable,
             "avatar": profile.avatar.url if profile.avatar else None,
             "created_at": _iso(profile.created_at),
         }

@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .urls_holders import urlpatterns as holder_patterns
-from .views import accounts, comments, spaces
+from .views import accounts, comments, contact, spaces
 
 account_patterns = [
     path("compte/", accounts.account_home, name="account"),
@@ -54,6 +54,17 @@ space_patterns = [
     path("invitation/<str:token>/", spaces.invitation, name="invitation"),
 ]
 
+contact_patterns = [
+    path("projets/<int:page_id>/contacter/", contact.contact_holder, name="contact_holder"),
+    path("compte/messages/", contact.inbox, name="inbox"),
+    path("compte/messages/<int:pk>/", contact.conversation_detail, name="conversation"),
+    path(
+        "compte/messages/<int:pk>/signaler/<int:message_pk>/",
+        contact.message_report,
+        name="message_report",
+    ),
+]
+
 comment_patterns = [
     path("commentaires/publier/", comments.comment_post, name="comment_post"),
     path("commentaires/<int:pk>/modifier/", comments.comment_edit, name="comment_edit"),
@@ -72,7 +83,14 @@ urlpatterns = [
     path(
         "",
         include(
-            (account_patterns + space_patterns + comment_patterns + holder_patterns, "community")
+            (
+                account_patterns
+                + space_patterns
+                + comment_patterns
+                + holder_patterns
+                + contact_patterns,
+                "community",
+            )
         ),
     ),
 ]

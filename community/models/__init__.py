@@ -10,6 +10,7 @@ from .accounts import Profile  # noqa: F401
 from .activity import Activity  # noqa: F401
 from .claims import ProjectClaim, ProjectNews  # noqa: F401
 from .comments import Comment, CommentReport, ModerationAction  # noqa: F401
+from .contact import ContactMessage, Conversation  # noqa: F401
 from .follows import Follow  # noqa: F401
 from .notifications import Notification, NotificationSettings  # noqa: F401
 from .saved_searches import SavedSearch  # noqa: F401

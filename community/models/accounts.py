@@ -34,6 +34,15 @@ class Profile(models.Model):
     interests = models.ManyToManyField(
         "catalogue.TaxonomyGroup", blank=True, related_name="+", verbose_name=_("centres d'intérêt")
     )
+    # "Members near me": others see this member in their lists only when they opted in.
+    discoverable = models.BooleanField(
+        _("visible des membres proches"),
+        default=False,
+        help_text=_(
+            "Les membres proches de chez vous ou aux intérêts voisins peuvent vous trouver "
+            "(votre nom, votre commune et vos intérêts ; jamais votre adresse e-mail)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

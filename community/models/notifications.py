@@ -75,6 +75,7 @@ class Notification(models.Model):
         EDIT_NEEDS_CHANGES = "edit_needs_changes", _("Modification du porteur à revoir")
         JOIN_REQUESTED = "join_requested", _("Demande pour rejoindre un espace")
         JOIN_DECIDED = "join_decided", _("Réponse à une demande pour rejoindre un espace")
+        CONTACT_MESSAGE = "contact_message", _("Message au sujet d'un projet")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

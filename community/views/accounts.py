@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalogue.collation import Collated
 from catalogue.geography import autocomplete
 
-from .. import services
+from .. import near, services
 from ..forms import DeleteAccountForm, ProfileForm, commune_label
 from ..models import Activity, Comment, JoinRequest, Membership, Profile, Space
 
@@ -41,6 +41,7 @@ def account_home(request):
             .exclude(status=Comment.Status.DELETED)
             .select_related("page", "discussion__space")
             .order_by("-created_at")[:10],
+            "near": near.near_me(user),
             "feed": Activity.objects.visible_to(user)
             .filter(space__in=Space.objects.filter(memberships__user=user))
             .select_related("actor__profile", "space", "target_type")[:15],

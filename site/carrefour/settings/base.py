@@ -407,6 +407,10 @@ ACCOUNT_RATE_LIMITS = {
     # (community.throttle): per client IP, and per account whichever name it is given.
     "login_failed": "10/m/ip,50/h/ip,5/15m/key",
     "confirm_email": "1/180s/key",
+    # Members writing to project holders (community.views.contact): new conversations and
+    # answers, per member.
+    "contact_holder": "5/h/user,20/d/user",
+    "contact_reply": "30/h/user",
 }
 # Social log-in, off unless configured: SOCIAL_PROVIDERS=google,github plus
 # SOCIAL_<PROVIDER>_CLIENT_ID and SOCIAL_<PROVIDER>_SECRET for each.
@@ -434,6 +438,10 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Carrefour <ne-pas-repondre@carrefour.local>"
 )
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
+# The relay of answers to messages between members and project holders (community.contact):
+# e-mails carry Reply-To <local>+<token>@<domain>; the mail server pipes that address to
+# `manage.py receive_contact_reply`. Empty: no relay, answers are written on the site.
+CONTACT_RELAY_ADDRESS = os.environ.get("CONTACT_RELAY_ADDRESS", "")
 
 # Open data API: CORS open for GET on /api/.
 CORS_URLS_REGEX = r"^/api/.*$"
