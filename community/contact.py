@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from catalogue import site_url
 from catalogue.sanitise import clean_control
 
-from . import emails, holders, permissions
+from . import emails, holders, notify, permissions
 from .models import ContactMessage, Conversation, Notification, NotificationSettings
 from .models.accounts import display_name_for
 
@@ -143,8 +143,6 @@ def _post(conversation, author, body, via) -> ContactMessage:
 
 def deliver(message, recipient) -> None:
     """An in-site notification, and an e-mail unless the member wants none."""
-    from . import notify
-
     conversation = message.conversation
     name = display_name_for(message.author)
     with translation.override(settings.LANGUAGE_CODE):
@@ -263,6 +261,17 @@ def _token_in(mail) -> str:
     return ""
 
 
+def _reply_allowed(user) -> bool:
+    """Answers by e-mail draw from the member's ``contact_reply`` allowance, as in the site."""
+    from allauth.core import ratelimit
+    from django.http import HttpRequest
+
+    request = HttpRequest()
+    request.method = "POST"
+    request.user = user
+    return ratelimit.consume(request, action="contact_reply", user=user)
+
+
 def receive_email(raw: bytes) -> ContactMessage:
     """Post an e-mail answer received at the relay (ValueError says why it is refused)."""
     from allauth.account.models import EmailAddress
@@ -285,6 +294,8 @@ def receive_email(raw: bytes) -> ContactMessage:
     }
     if not senders or senders[0] not in known:
         raise ValueError("the sender is not the member the address was given to")
+    if not _reply_allowed(user):
+        raise ValueError("too many answers from this member (contact_reply rate limit)")
     part = mail.get_body(preferencelist=("plain",))
     text = reply_text(part.get_content() if part is not None else "")
     try:

@@ -322,7 +322,7 @@ def _ct(obj):
 
 def still_relevant(notification, user) -> bool:
     """Checked when shown and when e-mailed: the target still exists and may be seen."""
-    from .models import Comment, Discussion
+    from .models import Comment, Conversation, Discussion
 
     if notification.space_id and not permissions.can_view_space(user, notification.space):
         return False
@@ -339,6 +339,8 @@ def still_relevant(notification, user) -> bool:
         return bool(target.page_id) and target.page.live
     if isinstance(target, Discussion):
         return permissions.can_view_space(user, target.space)
+    if isinstance(target, Conversation):  # its sender, or the project's current holders
+        return user.pk == target.sender_id or permissions.is_project_holder(user, target.project)
     if hasattr(target, "live") and not target.live:
         return False
     project = getattr(target, "project", None)

@@ -184,6 +184,11 @@ def test_revoked_holder_loses_the_thread(client, ffe_project, holder, sender):
     holder.project_claims.update(status="revoked")
     client.force_login(holder)
     assert client.get(conversation.get_absolute_url()).status_code == 404
+    # Its notification no longer leads there.
+    from community import notify
+
+    note = Notification.objects.get(recipient=holder, kind="contact_message")
+    assert not notify.still_relevant(note, holder)
 
 
 @pytest.mark.parametrize(
@@ -308,6 +313,7 @@ def test_relay_reply_by_email(
     import io
     import sys
 
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "contact_reply": "1/h/user"}
     raw = _inbound(reply_to, HOLDER_EMAIL, "Merci, on se parle jeudi.")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
@@ -315,4 +321,8 @@ def test_relay_reply_by_email(
     answer = conversation.messages.last()
     assert answer.author == holder and answer.via == "email"
     assert answer.body == "Merci, on se parle jeudi."
+    assert ContactMessage.objects.count() == 2
+    # Answers by e-mail draw from the same per-member allowance as in the site.
+    with pytest.raises(ValueError, match="rate limit"):
+        contact.receive_email(_inbound(reply_to, HOLDER_EMAIL, "Encore un mot."))
     assert ContactMessage.objects.count() == 2
