@@ -7,8 +7,9 @@ at the machine itself (127.0.0.1, [::1], 0x7f.1, 2130706433), the private networ
 non-public address, directly or through a host name that resolves there. `check_url` resolves
 the host and refuses the URL when any of its addresses is not a public one; it is called for
 the URL and again for every redirect (`GuardedSession` for requests, the Scrapy downloader
-middleware of `importers.crawl`), and the socket's peer is checked once connected (a name
-that resolves differently the second time gains nothing).
+middleware of `importers.crawl`), and the address actually connected to is checked again
+before a byte is sent (a name that resolves differently the second time, DNS rebinding, gains
+nothing): the socket's peer for requests, the connection's own lookup in the crawler.
 
 Loopback is allowed when the setting ``OUTGOING_ALLOW_LOOPBACK`` is true (tests and local
 mocks; outside Django, the environment variable of that name). Nothing else ever is.
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 
 def gettext(message: str) -> str:
@@ -154,18 +157,57 @@ def check_peer(sock) -> None:
         )
 
 
+class _PeerRefused(Exception):
+    """Raised from inside urllib3 (not an OSError: urllib3 would retry it and hide why)."""
+
+
+class _PeerChecked:
+    """A urllib3 connection whose socket, once connected and before anything is sent (TLS
+    handshake included), must have reached an allowed address."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        try:
+            check_peer(sock)
+        except RefusedAddress as error:
+            raise _PeerRefused(str(error)) from error
+        return sock
+
+
+class _CheckedHTTPConnection(_PeerChecked, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_PeerChecked, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
 class _GuardedAdapter(HTTPAdapter):
-    """Checks every request it sends, so every redirect hop of a Session is checked."""
+    """Checks every request it sends, so every redirect hop of a Session is checked, and the
+    address each connection reaches."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPPool,
+            "https": _CheckedHTTPSPool,
+        }
 
     def send(self, request, *args, **kwargs):
         # A name that does not resolve fails in the connection itself, as it always did.
         check_url(request.url, unresolvable_ok=True)
-        response = super().send(request, *args, **kwargs)
-        connection = getattr(response.raw, "_connection", None)
-        sock = getattr(connection, "sock", None)
-        if sock is not None:
-            check_peer(sock)
-        return response
+        try:
+            return super().send(request, *args, **kwargs)
+        except _PeerRefused as error:
+            raise RefusedAddress(str(error)) from error
 
 
 class GuardedSession(requests.Session):

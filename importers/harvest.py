@@ -24,6 +24,7 @@ from importers.crawl import diagnostics as diag
 from importers.crawl.config import ConfigError
 from importers.models import HarvestError, HarvestRun, Source
 from importers.pipeline import Pipeline
+from importers.resume import pages_to_skip
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def run_source(
 
     from importers.crawl.runner import crawl
 
+    resume = pages_to_skip(source, config, run)  # what an interrupted run already wrote
     pipeline = Pipeline(
         source,
         run,
@@ -128,6 +130,7 @@ def run_source(
         batch_size=batch_size,
         progress=progress,
         image_fetcher=image_fetcher,
+        resume=resume,
     )
     # Development and tests may relax politeness against their own local servers.
     overrides = json.loads(os.environ.get("HARVEST_SCRAPY_OVERRIDES") or "{}")
@@ -142,6 +145,7 @@ def run_source(
             on_item=pipeline.on_item,
             on_error=pipeline.on_error,
             settings_overrides=overrides,
+            resume=set(resume),
         )
         pipeline.close()
     except Exception as error:  # noqa: BLE001 - the run record says what happened
@@ -307,6 +311,8 @@ def finish(source: Source, run: HarvestRun, pipeline: Pipeline, result, *, limit
             "duplicates": pipeline.counts["duplicates"],
         },
         "unreachable": len(unreachable),
+        # Detail pages an interrupted run had written, not fetched again (importers.resume).
+        "resumed": pipeline.resumed.count,
         "placement": {
             "unplaced": pipeline.counts["unplaced"],
             "relocated": pipeline.counts["relocated"],
@@ -348,6 +354,11 @@ def _message(run: HarvestRun, errors: int) -> str:
     conflicts = (run.diagnostics.get("keys") or {}).get("conflicts")
     if conflicts:
         parts.append(f"{conflicts} conflit(s) de clé : fiches gardées à part, voir le rapport")
+    resumed = run.diagnostics.get("resumed")
+    if resumed:
+        parts.append(
+            f"reprise de la collecte interrompue : {resumed} fiche(s) déjà lue(s) non relue(s)"
+        )
     if run.dry_run:
         parts.append("essai à blanc : rien n'a été écrit")
     elif not run.complete:

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from catalogue import geography, services
@@ -32,6 +32,7 @@ from importers.normalise import links
 from importers.normalise.items import Outcome, field_values, get_normaliser
 from importers.recoding import Recoder
 from importers.renames import Renames
+from importers.resume import Resumed, page_of, provenance_of
 from importers.run_keys import RunKeys, where
 from importers.suggest_run import RunSuggestions
 
@@ -67,6 +68,7 @@ class Pipeline:
         progress=None,
         geocoder: Geocoder | None = None,
         image_fetcher=None,
+        resume: dict[str, str] | None = None,
     ):
         self.source = source
         self.image_fetcher = image_fetcher  # downloads record images into the library
@@ -108,9 +110,18 @@ class Pipeline:
         self.fast = not dry_run and run is not None
         self.raw_pending: list[tuple[dict, str, str]] = []
         self.version = self.rules_version()
+        # Detail pages an interrupted run already wrote (not fetched again by this one).
+        self.resumed = Resumed(source, self.seen_at, resume or {})
 
     # -- input ------------------------------------------------------------------------------
     def on_item(self, item: dict) -> None:
+        if item.get("resumed"):
+            self.resumed.add(item["resumed"])
+            self.counts["seen"] += 1
+            self.counts["unchanged"] += 1
+            self._advance(1)
+            self._maybe_flush()
+            return
         item = self.keys.composite(transform_item(item, self.transforms))
         key = self.normaliser.key_of(item)
         if key:
@@ -133,7 +144,7 @@ class Pipeline:
             self.accept(outcome)
 
     def _maybe_flush(self) -> None:
-        waiting = self.pending or self.raw_pending
+        waiting = self.pending or self.raw_pending or self.resumed.waiting
         if len(self.pending) >= self.batch_size or (
             waiting and time.monotonic() - self.last_flush >= self.flush_seconds
         ):
@@ -174,40 +185,51 @@ class Pipeline:
         if not batch:
             return
         keys = {key for _item, key, _hash in batch}
-        known = dict(
-            ItemFingerprint.objects.filter(source=self.source, key__in=keys).values_list(
-                "key", "raw_hash"
-            )
-        )
-        same = {key for _item, key, raw in batch if known.get(key) == raw}
-        fresh: dict[str, int] = {}
-        if same:
-            ids = [k[3:] for k in same if k.startswith("id:")]
-            urls = [k[4:] for k in same if k.startswith("url:")]
-            rows = ProjectSource.objects.filter(
-                Q(source_id__in=ids) | Q(source_id="", source_url__in=urls),
-                source_key=self.source_key,
-                still_listed=True,
-                project__live=True,
-            ).values_list("pk", "source_id", "source_url")
-            for pk, source_id, source_url in rows:
-                fresh["id:" + source_id if source_id else "url:" + source_url] = pk
-        touched = []
+        known = {
+            key: (raw, url)
+            for key, raw, url in ItemFingerprint.objects.filter(
+                source=self.source, key__in=keys
+            ).values_list("key", "raw_hash", "url")
+        }
+        same = {key for _item, key, raw in batch if known.get(key, ("",))[0] == raw}
+        # Fingerprints written before pages were kept learn their page (resumption reads it).
+        pages = {key: page_of(item) for item, key, _raw in batch if key in same}
+        self.remember_pages({k: p for k, p in pages.items() if p and p != known[k][1]})
+        fresh = self.listed(same)
+        touched = {}
         for item, key, _raw in batch:
             if key in fresh:
-                touched.append(fresh.pop(key))
+                touched[key] = fresh.pop(key)
                 self.counts["seen"] += 1
                 self.counts["unchanged"] += 1
                 self._advance(1)
             else:
                 self._normalise(item)
         if touched:
-            ProjectSource.objects.filter(pk__in=touched).update(
+            ProjectSource.objects.filter(pk__in=touched.values()).update(
                 last_seen=self.seen_at, still_listed=True, missed_runs=0
             )
-            ItemFingerprint.objects.filter(source=self.source, key__in=same).update(
+            ItemFingerprint.objects.filter(source=self.source, key__in=touched).update(
                 seen_at=self.seen_at
             )
+
+    def listed(self, keys) -> dict[str, int]:
+        """Key → provenance row, for the keys whose page is live and still listed."""
+        if not keys:
+            return {}
+        rows = (
+            provenance_of(self.source_key, keys)
+            .filter(still_listed=True, project__live=True)
+            .values_list("pk", "source_id", "source_url")
+        )
+        return {"id:" + sid if sid else "url:" + url: pk for pk, sid, url in rows}
+
+    def remember_pages(self, pages: dict[str, str]) -> None:
+        if pages:
+            rows = ItemFingerprint.objects.filter(source=self.source, key__in=pages)
+            for row in rows:
+                row.url = pages[row.key]
+            ItemFingerprint.objects.bulk_update(rows, ["url"], batch_size=500)
 
     def remember(self, outcomes: list[Outcome]) -> None:
         """Fingerprints of the items just written (the next run recognises them raw)."""
@@ -220,6 +242,7 @@ class Pipeline:
                     key=key[:1100],
                     raw_hash=self.raw_hash(outcome.raw),
                     seen_at=self.seen_at,
+                    url=page_of(outcome.raw),
                 )
         if rows:
             ItemFingerprint.objects.bulk_create(
@@ -227,7 +250,7 @@ class Pipeline:
                 batch_size=500,
                 update_conflicts=True,
                 unique_fields=["source", "key"],
-                update_fields=["raw_hash", "seen_at"],
+                update_fields=["raw_hash", "seen_at", "url"],
             )
 
     def on_error(self, error) -> None:
@@ -454,6 +477,7 @@ class Pipeline:
     def flush(self) -> None:
         if self.raw_pending:
             self.triage()
+        self.resumed.flush()
         batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
         if not self.dry_run:

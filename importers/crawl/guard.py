@@ -8,13 +8,21 @@ new location as a new request, which comes through here again). It refuses:
 - a link to a host other than the source's own (the hosts of its configured URLs, and those
   its configuration names in ``allowed_hosts``, subdomains included). A redirect may leave
   them (sites move to https or to ``www.``), the address check still applies to it.
+
+The middleware resolves the host before the request; the connection resolves it again. A name
+whose answer changes in between (DNS rebinding: public when checked, internal when connected)
+would slip through, so the crawl's resolver (`GuardedResolver`, Scrapy's
+``TWISTED_DNS_RESOLVER``) checks the address the connection is about to use, the one Twisted
+connects to: an internal answer fails the request before any connection is made.
 """
 
 from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
 
-from catalogue.netguard import RefusedAddress, check_url, gettext
+from catalogue.netguard import RefusedAddress, address_allowed, check_url, gettext
 
 
 class OutgoingRefused(IgnoreRequest):
@@ -66,3 +74,40 @@ class OutgoingGuardMiddleware:
         if self._verdicts[key]:
             raise OutgoingRefused(self._verdicts[key])
         return None
+
+    def process_exception(self, request, exception, spider=None):
+        """A connection the resolver refused fails as a refusal, with its reason."""
+        from scrapy.utils.httpobj import urlparse_cached
+
+        message = REFUSED_NAMES.get((urlparse_cached(request).hostname or "").lower())
+        if message and not isinstance(exception, OutgoingRefused):
+            raise OutgoingRefused(message) from exception
+        return None
+
+
+#: Names the resolver refused, and why (the connection then reports "no address" only).
+REFUSED_NAMES: dict[str, str] = {}
+
+
+class InternalAnswer(DNSLookupError):
+    """A name resolving to an internal address when connecting (a lookup that found nothing
+    usable: Twisted makes no connection, and the middleware says why)."""
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's resolver, refusing a name whose answer is an internal address (the address the
+    connection then uses: checked at connection time, whatever the middleware was told)."""
+
+    def getHostByName(self, name: str, timeout=()):
+        return super().getHostByName(name, timeout).addCallback(self._checked, name)
+
+    @staticmethod
+    def _checked(address: str, name: str) -> str:
+        if not address_allowed(address):
+            message = gettext("Connexion refusée vers une adresse interne (%(peer)s).") % {
+                "peer": f"{name} → {address}"
+            }
+            REFUSED_NAMES[name.lower()] = message
+            raise InternalAnswer(message)
+        REFUSED_NAMES.pop(name.lower(), None)
+        return address

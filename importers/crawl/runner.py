@@ -93,6 +93,8 @@ def build_settings(
         "FEED_EXPORT_ENCODING": "utf-8",
         # Before robots.txt (100): no request, robots.txt included, reaches an internal address.
         "DOWNLOADER_MIDDLEWARES": {"importers.crawl.guard.OutgoingGuardMiddleware": 50},
+        # ... and the address each connection is made to, resolved again (DNS rebinding).
+        "TWISTED_DNS_RESOLVER": "importers.crawl.guard.GuardedResolver",
     }
     settings.update(overrides or {})
     return settings
@@ -186,13 +188,15 @@ def crawl(
     on_error: ErrorCallback | None = None,
     settings_overrides: dict[str, Any] | None = None,
     collector: Collector | None = None,
+    resume: set[str] | frozenset[str] = frozenset(),
 ) -> CrawlResult:
     """Crawl one source now, in this process (once per process: the reactor cannot restart).
 
     ``on_item(item)`` and ``on_error(error)`` are called in order from a consumer thread
     (ORM-safe); without ``on_item`` the items are kept in ``result.items``. Pages,
     unmatched selectors and errors are recorded in ``collector`` (a new one by default),
-    also available as ``result.collector``.
+    also available as ``result.collector``. Detail pages in ``resume`` are not fetched (an
+    interrupted run wrote them): they come as ``{"resumed": url}`` items.
     """
     problems = config.validate()
     if problems:
@@ -260,7 +264,7 @@ def crawl(
     consumer = threading.Thread(target=consume, name="crawl-consumer", daemon=True)
     consumer.start()
     try:
-        process.crawl(crawler, config=config, collector=collector, max_items=budget)
+        process.crawl(crawler, config=config, collector=collector, max_items=budget, resume=resume)
         process.start()
     finally:
         backlog.put(("stop", done))

@@ -6,6 +6,10 @@ Every spider yields plain dict items::
      "position": rank on the list page (1-based), "page": list page number (1-based),
      "fields_abs": {name: [absolute URLs…]}  # only for URL fields holding relative links}
 
+A detail page that led elsewhere adds ``"link"``: the address the list gave. A run resuming an
+interrupted one is given the detail pages that run already wrote (``resume``): they are not
+fetched again, and stand as ``{"resumed": url, …}`` in the item stream (counted, unread).
+
 and reports pages, unmatched selectors and errors to the ``Collector`` it is given. No
 Django code runs here: the spiders run inside the reactor (an asyncio loop).
 """
@@ -139,6 +143,7 @@ class ConfiguredSpider(scrapy.Spider):
         config: SourceConfig,
         collector: Collector | None = None,
         max_items: int = 0,
+        resume: set[str] | frozenset[str] = frozenset(),
         **kwargs: Any,
     ):
         super().__init__(name=_slug(config.name), **kwargs)
@@ -157,6 +162,7 @@ class ConfiguredSpider(scrapy.Spider):
         self.pages_scheduled = 0
         self._seen_lists: set[str] = set()
         self._seen_items: set[str] = set()
+        self.resume = resume
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -261,9 +267,18 @@ class ConfiguredSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def detail_request(
-        self, url: str, list_values, list_abs, list_url, position, page
-    ) -> scrapy.Request:
+    def detail_request(self, url: str, list_values, list_abs, list_url, position, page):
+        """The request for a detail page, or the mark of one the interrupted run wrote."""
+        if url in self.resume:
+            self.items_out += 1
+            return {
+                "resumed": url,
+                "url": url,
+                "list_url": list_url,
+                "position": position,
+                "page": page,
+                "fields": {},
+            }
         self.pending += 1
         return scrapy.Request(
             url,
@@ -416,16 +431,18 @@ class ConfiguredSpider(scrapy.Spider):
             evaluated,
             set(f"field:{name}" for name in values),
         )
-        item = self.emit(
-            self.make_item(
-                values,
-                response.url,
-                meta.get("list_url"),
-                meta.get("position"),
-                meta.get("page"),
-                abs_values,
-            )
+        item = self.make_item(
+            values,
+            response.url,
+            meta.get("list_url"),
+            meta.get("position"),
+            meta.get("page"),
+            abs_values,
         )
+        link = (meta.get("redirect_urls") or [response.url])[0]
+        if link != response.url:
+            item["link"] = link
+        item = self.emit(item)
         if item is not None:
             yield item
 

@@ -1,6 +1,7 @@
 """What each record of a source looked like, raw, when last written: an unchanged item is
 recognised before any normalisation, geocoding or page lookup (re-runs at thousands per
-second)."""
+second). The page an item was read from is kept too: a run resuming an interrupted one skips
+the pages that run already wrote (``importers.resume``)."""
 
 from django.db import models
 from django.utils import timezone
@@ -14,6 +15,8 @@ class ItemFingerprint(models.Model):
     key = models.CharField(max_length=1100)
     raw_hash = models.CharField(max_length=64)
     seen_at = models.DateTimeField(default=timezone.now)
+    # The detail page the item was read from ("" for items read from a list, a file or an API).
+    url = models.CharField(max_length=1000, blank=True, default="")
 
     class Meta:
         constraints = [

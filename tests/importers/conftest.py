@@ -284,19 +284,32 @@ def run_crawl_subprocess(
     limit: int | None = None,
     settings: dict[str, Any] | None = None,
     timeout: float = 60,
+    prelude: str = "",
+    env: dict[str, str | None] | None = None,
 ) -> CrawlOutput:
-    """Run ``importers.crawl.cli`` in a fresh interpreter and parse its JSON lines."""
+    """Run ``importers.crawl.cli`` in a fresh interpreter and parse its JSON lines.
+
+    ``prelude``: Python run first in that interpreter (a test's fake resolver); ``env``:
+    variables set (a value) or removed (None) for it."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.json"
     out_path = workdir / "out.jsonl"
     config_path.write_text(json.dumps(config_dict, ensure_ascii=False), encoding="utf-8")
     cmd = [sys.executable, "-m", "importers.crawl.cli", str(config_path), str(out_path)]
+    if prelude:
+        run_cli = "\nimport runpy\nrunpy.run_module('importers.crawl.cli', run_name='__main__')\n"
+        cmd[1:3] = ["-c", prelude + run_cli]
     cmd += ["--settings", json.dumps({**FAST_SETTINGS, **(settings or {})})]
     if limit is not None:
         cmd += ["--limit", str(limit)]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     proc = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        cmd, cwd=REPO, env=environment, capture_output=True, text=True, timeout=timeout, check=False
     )
     events = []
     if out_path.exists():

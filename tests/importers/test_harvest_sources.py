@@ -28,6 +28,7 @@ from importers.models import (
     DuplicateCandidate,
     GeocodeCache,
     HarvestRun,
+    ItemFingerprint,
     Source,
     TagMapping,
     UnknownTag,
@@ -115,6 +116,24 @@ def test_faults_are_recorded_per_item_and_nothing_is_lost(local_site, openscrape
 # --- a run killed mid-way -----------------------------------------------------------------
 
 
+def _detail_hits(site) -> int:
+    with site.lock:
+        return sum(n for path, n in site.hits.items() if path.startswith("/fiches/"))
+
+
+def _catalogue() -> dict:
+    rows = ProjectSource.objects.filter(source_key="Apriles").values_list(
+        "source_id",
+        "project__title",
+        "project__summary",
+        "project__postal_code",
+        "project__live",
+        "still_listed",
+        "missed_runs",
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_run_killed_mid_way_leaves_pages_whole_and_the_next_run_resumes(tmp_path, openscraper):
     site, server = start_copied_site(tmp_path)
@@ -147,15 +166,38 @@ def test_run_killed_mid_way_leaves_pages_whole_and_the_next_run_resumes(tmp_path
         assert not ProjectPage.objects.filter(sources__isnull=True).exists()
         killed = HarvestRun.objects.get()
         assert killed.status == "running"
+        # The pages the killed run wrote with their fingerprint (a batch killed between the
+        # two writes is read again: its pages are whole, only the shortcut is missing).
+        resumable = ItemFingerprint.objects.exclude(url="").count()
+        assert written - 5 <= resumable <= written
 
+        with site.lock:
+            site.hits.clear()
         proc, run = harvest("Apriles")
         assert proc.returncode == 0, proc.stderr
         killed.refresh_from_db()
         assert killed.status == "interrupted" and "interrompue" in killed.message
+        # Only the remainder is fetched: every list page, the detail pages not yet written.
+        assert _detail_hits(site) == 180 - resumable
+        assert site.hits_for("index.html") == 1
+        assert run.diagnostics["resumed"] == resumable and "reprise" in run.message
         assert (run.created, run.unchanged, run.seen) == (180 - written, written, 180)
+        assert run.complete and run.status == "success" and run.unlisted == 0
         assert ProjectPage.objects.count() == 180
         assert ProjectSource.objects.values("source_id").distinct().count() == 180
         assert tree_problems() == []
+        # Nothing the first part saw is counted missing: the whole listing was seen.
+        resumed = _catalogue()
+        assert {row[-2:] for row in resumed.values()} == {(True, 0)}
+
+        # The same catalogue as an uninterrupted run: reading every page again changes
+        # nothing, and no run resumes a run that went to its end.
+        with site.lock:
+            site.hits.clear()
+        proc, again = harvest("Apriles")
+        assert (again.unchanged, again.seen, again.unlisted) == (180, 180, 0), proc.stderr
+        assert again.diagnostics["resumed"] == 0 and _detail_hits(site) == 180
+        assert _catalogue() == resumed
     finally:
         server.shutdown()
         server.server_close()

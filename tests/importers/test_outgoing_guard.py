@@ -234,3 +234,83 @@ def test_guard_and_image_messages_follow_the_language():
             reencode(b"<html></html>")
     with pytest.raises(RefusedAddress, match="désigne une adresse interne"):
         check_url("http://10.0.0.1/")
+
+
+#: A name answering a public address to every check made before the request (the source's
+#: validation, the middleware: getaddrinfo) and the mock's loopback address to the lookup of
+#: the connection itself (Twisted: gethostbyname), in the crawl's own interpreter: DNS
+#: rebinding, a short-lived answer that changes between the check and the connection.
+REBIND = """
+import socket
+_real_getaddrinfo, _real_gethostbyname = socket.getaddrinfo, socket.gethostbyname
+
+def getaddrinfo(host, port=None, *args, **kwargs):
+    if host == "rebind.test":
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 80))]
+    return _real_getaddrinfo(host, port, *args, **kwargs)
+
+def gethostbyname(host):
+    return "127.0.0.1" if host == "rebind.test" else _real_gethostbyname(host)
+
+socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
+"""
+
+
+@pytest.mark.parametrize("loopback", ["0", "1"])
+def test_crawler_checks_the_address_it_connects_to_not_only_the_first_answer(
+    local_site, run_crawl, loopback
+):
+    """The middleware's lookup says public, the connection's says 127.0.0.1: the crawl refuses
+    the connection (nothing reaches the server) unless loopback is allowed (tests, mocks)."""
+    local_site.route("guard/rebind.html", "<html><body><ul><li>Fiche</li></ul></body></html>")
+    port = local_site.server.server_address[1]
+    config = HtmlConfig(
+        name="Rebind",
+        start_urls=[f"http://rebind.test:{port}/guard/rebind.html"],
+        item_selector="//li",
+        fields=[FieldSelector("titre", "./text()")],
+        limits=Limits(obey_robots=False, download_delay=0),
+    )
+    out = run_crawl(
+        config,
+        prelude=REBIND,
+        settings={"RETRY_ENABLED": False},
+        env={"OUTGOING_ALLOW_LOOPBACK": loopback, "DJANGO_SETTINGS_MODULE": None},
+    )
+    assert out.returncode == 0, out.stderr
+    if loopback == "1":
+        assert [i["fields"]["titre"] for i in out.items] == [["Fiche"]]
+        assert local_site.hits_for("guard/rebind.html") == 1
+        return
+    assert out.items == [] and local_site.hits_for("guard/rebind.html") == 0
+    refused = out.errors_of(diag.REFUSED)
+    assert len(refused) == 1, out.errors
+    assert "adresse interne" in refused[0]["reason"] and "127.0.0.1" in refused[0]["reason"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("allowed", [False, True])
+def test_image_downloads_check_the_address_they_connect_to(local_site, monkeypatch, allowed):
+    """The guard's lookup of a name says public, the connection's own says 127.0.0.1: the
+    connection is closed before the request is sent (the server sees nothing) unless loopback
+    is allowed."""
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])
+
+    def rebinding(host, port=None, *args, **kwargs):
+        if host == "rebind.test":
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 80))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    local_site.route("guard/rebind.png", b"\x89PNG\r\n", content_type="image/png")
+    port = local_site.server.server_address[1]
+    url = f"http://rebind.test:{port}/guard/rebind.png"
+    with override_settings(OUTGOING_ALLOW_LOOPBACK=allowed), GuardedSession() as session:
+        if allowed:
+            assert session.get(url, timeout=5).status_code == 200
+        else:
+            with pytest.raises(RefusedAddress, match="127.0.0.1"):
+                session.get(url, timeout=5)
+    assert local_site.hits_for("guard/rebind.png") == (1 if allowed else 0)
