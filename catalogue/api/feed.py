@@ -9,6 +9,7 @@ read (the `cursor` of the previous answer). A subscriber keeps the cursor betwee
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 
 from django.http import JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -130,7 +131,8 @@ def _activity(base: str, feed: str, item: dict) -> dict:
         "id": oid,
         "type": "Page",
         "name": record["title"],
-        "summary": record["summary"],
+        # ActivityStreams reads ``summary`` as HTML: the plain text goes there escaped.
+        "summary": escape(record["summary"] or ""),
         "url": record["url"],
         "published": record["first_published_at"],
         "updated": record["last_published_at"],
