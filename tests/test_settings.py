@@ -73,3 +73,24 @@ def test_production_settings_pass_the_deployment_checks_without_warning():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout, result.stdout
+
+
+def test_every_environment_variable_of_the_settings_is_in_the_readme_table():
+    """Each setting read from the environment is declared once, in README's table."""
+    import re
+
+    settings_dir = Path(__file__).resolve().parents[1] / "site" / "carrefour" / "settings"
+    readme = (settings_dir.parents[2] / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    read = re.compile(
+        r"""(?:environ\.get|environ\[|env_bool|env_list|getenv)\(?\s*["']([A-Z][A-Z0-9_]+)"""
+    )
+    names = {
+        name
+        for path in settings_dir.glob("*.py")
+        for name in read.findall(path.read_text(encoding="utf-8"))
+    }
+    names -= {"DJANGO_SETTINGS_MODULE"}
+    assert len(names) > 30
+    missing = sorted(n for n in names if f"`{n}`" not in table)
+    assert missing == [], missing
