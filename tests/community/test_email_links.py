@@ -183,3 +183,29 @@ def test_every_email_links_to_the_server_that_sent_it(live_server, settings):
     unsubscribe = digest.extra_headers["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith(base + "/")
     assert_links_open(digest, Visitor(base), base)
+
+    # 8. A member writes to the holder through the site, the holder answers: both e-mails greet
+    # by display name, link to this server and never show the other side's address.
+    from community.models import Conversation
+    from tests.community.factories import make_user
+
+    curious = make_user("curieuse", "curieuse.privee@example.org")
+    curious.profile.display_name = "Inès Curieuse"
+    curious.profile.save()
+    writer = Visitor(base, curious)
+    start = len(mail.outbox)
+    writer.post_form(
+        f"/projets/{project.pk}/contacter/",
+        {"subject": "Une question", "body": "Comment avez-vous commencé ?"},
+    )
+    (to_holder,) = [m for m in outbox_since(start) if member.email in m.to]
+    assert "Bonjour Camille Martin," in to_holder.body and "Inès Curieuse" in to_holder.body
+    assert curious.email not in to_holder.message().as_string()
+    assert_links_open(to_holder, holder, base)
+    conversation = Conversation.objects.get(sender=curious)
+    start = len(mail.outbox)
+    holder.post_form(conversation.get_absolute_url(), {"body": "Avec trois bénévoles."})
+    (to_sender,) = [m for m in outbox_since(start) if curious.email in m.to]
+    assert "Bonjour Inès Curieuse," in to_sender.body
+    assert member.email not in to_sender.message().as_string()
+    assert_links_open(to_sender, writer, base)
