@@ -24,6 +24,7 @@ SLOTS = {
     "search_head": "search page <head>: alternate links (the search's Atom feed)",
     "search_tools": "search page, below the search bar: save this search",
     "account_links": "site header, signed-in member: name, account link, notifications",
+    "partner_tools": "partner page, below the facts: its partner role's dashboard and proposals",
 }
 
 

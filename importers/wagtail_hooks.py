@@ -23,7 +23,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_suggestions, admin_views
+from . import admin_proposals, admin_suggestions, admin_views
 from .models import Source, TagMapping
 
 CONFIG_HELP = format_html(
@@ -214,7 +214,7 @@ class TagMappingViewSet(SnippetViewSet):
 
 
 class HarvestGroup(SnippetViewSetGroup):
-    items = (SourceViewSet, TagMappingViewSet)
+    items = (SourceViewSet, TagMappingViewSet, admin_proposals.PartnerRoleViewSet)
     menu_icon = "download"
     menu_label = _("Collecte")
     menu_name = "harvest"
@@ -225,8 +225,16 @@ class HarvestGroup(SnippetViewSetGroup):
 register_snippet(HarvestGroup)
 hooks.register("register_admin_urls", admin_views.admin_urls)
 hooks.register("register_admin_urls", admin_suggestions.admin_urls)
-for _item in [*admin_views.menu_items(), admin_suggestions.menu_item()]:
+hooks.register("register_admin_urls", admin_proposals.admin_urls)
+_menu = [*admin_views.menu_items(), admin_suggestions.menu_item(), admin_proposals.menu_item()]
+for _item in _menu:
     hooks.register("register_harvest_menu_item", lambda item=_item: item)
+
+
+@hooks.register("catalogue_page_slots")
+def page_slots():
+    """On a partner's page, for its partner role and editors: the dashboard, a proposal."""
+    return {"partner_tools": ["importers/partner/slot_partner_tools.html"]}
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -46,15 +46,16 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def check(request, scope: str, rate) -> int:
-    """0 when the request may proceed, else the seconds to wait."""
+def check(request, scope: str, rate, key: str | None = None) -> int:
+    """0 when the request may proceed, else the seconds to wait. Counted per client IP, or
+    per `key` when given (a member's id: a limit that follows the account)."""
     limit = parse_rate(rate)
     if limit is None:
         return 0
     requests, seconds = limit
     now = time.time()
     window = int(now // seconds)
-    key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
+    key = f"ratelimit:{scope}:{key or client_ip(request)}:{window}"
     cache.add(key, 0, seconds + 1)
     try:
         count = cache.incr(key)

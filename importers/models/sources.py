@@ -7,10 +7,13 @@ configuration is caught when an editor saves it, not when a scheduled run silent
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .partners import ProposalStatus
 
 DEFAULT_SCHEDULE = "0 3 * * 1"  # weekly, Monday 03:00
 
@@ -131,6 +134,30 @@ class Source(models.Model):
     import_notes = models.TextField(_("remarques d'import"), blank=True)
     needs_attention = models.BooleanField(_("à vérifier"), default=False, db_index=True)
     attention_reason = models.TextField(_("motif"), blank=True)
+    # A source proposed from the front end by a member with the partner role (models/partners.py).
+    proposal_status = models.CharField(
+        _("proposition"), max_length=10, choices=ProposalStatus.choices, default="", blank=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    proposed_at = models.DateTimeField(_("proposée le"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("examinée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,8 +213,20 @@ class Source(models.Model):
         """The crawl configuration; raises ``ConfigError`` (French messages) when unusable."""
         from importers.crawl.config import ConfigError, config_from_dict
 
-        config = config_from_dict(self.config_dict())
-        problems = config.validate()
+        try:
+            config = config_from_dict(self.config_dict())
+            problems = config.validate()
+        except (TypeError, AttributeError, KeyError, ValueError) as error:
+            if isinstance(error, ConfigError):
+                raise
+            # A value of the wrong type where the checks expect another ("fields": 12, a list
+            # of names where selectors are expected): a form error, never a 500.
+            raise ConfigError(
+                str(
+                    _("Configuration mal formée : une valeur n'a pas le type attendu (%(error)s).")
+                    % {"error": error}
+                )
+            ) from error
         if problems:
             raise ConfigError(problems)
         return config

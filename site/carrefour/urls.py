@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("", include("catalogue.urls")),
     path("", include("community.urls")),
+    path("", include("importers.urls")),
 ]
 
 if settings.DEBUG:

@@ -462,6 +462,9 @@ GEOCODER_BAN_ENABLED = env_bool("GEOCODER_BAN_ENABLED")
 # Outgoing requests (crawls, images, geocoding) never reach internal addresses
 # (catalogue.netguard); loopback only when this is set (local mock partners, tests).
 OUTGOING_ALLOW_LOOPBACK = env_bool("OUTGOING_ALLOW_LOOPBACK")
+# Previews a member with the partner role may ask for (each fetches the partner's site):
+# requests/seconds, per member.
+PARTNER_PREVIEW_RATE = os.environ.get("PARTNER_PREVIEW_RATE", "10/600")
 
 # Project holders' front-end edits: published at once, or submitted to the editors' moderation
 # workflow (default).
