@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0016_sqlite_page_aliases_index'),
-        ('importers', '0004_peer_source_kind'),
+        ('importers', '0005_fingerprint_page_url'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
