@@ -124,6 +124,10 @@ def near_me(viewer, *, limit: int = LIMIT) -> dict:
     broadened = bool(filters) and not projects
     if broadened:
         projects = _projects(profile.insee_code, radius, {}, limit)
+    holders = _holders(viewer, profile.insee_code, radius, limit)
+    # A holder listed with their project is not listed again among the members.
+    listed = {row["profile"].pk for row in holders}
+    members = _members(viewer, centre, radius, {g.pk for g in interests}, limit + len(listed))
     return {
         "centre": centre,
         "radius": radius,
@@ -131,7 +135,7 @@ def near_me(viewer, *, limit: int = LIMIT) -> dict:
         "interests": interests,
         "projects": projects,
         "broadened": broadened,
-        "holders": _holders(viewer, profile.insee_code, radius, limit),
+        "holders": holders,
         "spaces": _spaces(viewer, centre, radius, limit),
-        "members": _members(viewer, centre, radius, {g.pk for g in interests}, limit),
+        "members": [row for row in members if row["profile"].pk not in listed][:limit],
     }

@@ -136,10 +136,18 @@ def test_project_without_holder_cannot_be_written_to(client, ffe_project, sender
     # The page shows how to reach it: its page at the partner that lists it, its website.
     page = client.get(ffe_project.url).content.decode()
     assert "Ce projet n'a pas encore de porteur inscrit" in page
-    source = ffe_project.provenance[0]
-    if source.source_url:
-        assert source.source_url in page
     assert "https://lacravatesolidaire.org/" in page
+
+
+def test_unclaimed_project_links_its_partner_page(client, site_tree):
+    from tests.catalogue.factories import make_project, other_record
+
+    origin = "https://www.fondation-entreprendre.org/laureats/lire-et-faire-lire"
+    page = make_project(other_record(source_url=origin))
+    html = client.get(page.url).content.decode()
+    assert "Ce projet n'a pas encore de porteur inscrit" in html
+    assert f'href="{origin}"' in html and "Sa fiche chez" in html
+    assert "Connectez-vous pour écrire" not in html
 
 
 def test_private_or_unpublished_project_is_not_found(client, ffe_project, holder, sender):

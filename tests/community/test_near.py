@@ -107,3 +107,13 @@ def test_opt_in_through_the_profile_form(client, db):
 def test_anonymous_is_sent_to_log_in(client, db):
     response = client.get(reverse("community:account"))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_hostile_names_are_escaped(client, db):
+    from tests.hostile import MARK, PAYLOADS, active_markup
+
+    viewer = _member("alix", PARIS_13)
+    _member("hostile", PARIS_13, discoverable=True, name=PAYLOADS[1][:80])
+    client.force_login(viewer)
+    html = client.get(reverse("community:account")).content.decode()
+    assert MARK in html and active_markup(html) == []
