@@ -496,14 +496,14 @@ def main():
         # query of each word, with nothing held for the word (its relevance order) but the
         # facet bitmaps held.
         from catalogue import freshness
-        from catalogue.search import idsets
+        from catalogue.search import bitmaps, idsets
         from catalogue.search.query import FACETS
 
         first_word = []
         for word in TEXT_ALONE_WORDS:
             idsets.forget()
             freshness.bump()  # nor shared through Django's cache
-            idsets.facet_bitmaps(list(FACETS))
+            bitmaps.facet_bitmaps(list(FACETS))
             first_word += timed(engine_text_alone, [(word,)])
         print(
             "engine  text alone, first query of each word:       "

@@ -113,7 +113,7 @@ def _values(facet: str, held: dict, changed: set[int], now) -> dict:
 
 
 def _bitmaps(facet: str, held: dict, changed_bits: int, now) -> dict:
-    from .idsets import bitmap
+    from .bitmaps import bitmap
 
     result = {}
     for value, bits in held.items():
@@ -180,14 +180,14 @@ def _order(terms, ids, keys, changed: set[int]):
     return ids, (ranks, dates)
 
 
-# The ORDER BY of `idsets._read_order` on PostgreSQL, as values (the float4 rank widened).
+# The ORDER BY of `ranking._read_order` on PostgreSQL, as values (the float4 rank widened).
 RANK_SQL = "ts_rank(search_vector, plainto_tsquery(%s::regconfig, %s))::float8"
 DATE_SQL = "(EXTRACT(EPOCH FROM first_published_at) * 1000000)::bigint"
 
 
 def apply(cache: dict, changed: set[int]) -> None:
     """Bring `cache` (idsets' structures) to the index's current rows for `changed`."""
-    from .idsets import bitmap
+    from .bitmaps import bitmap
 
     if not changed:
         return

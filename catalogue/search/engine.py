@@ -29,7 +29,7 @@ from django.utils.connection import ConnectionProxy
 
 from .. import freshness
 from ..models import ProjectFacetValue, ProjectPage, ProjectSearchEntry
-from . import idsets
+from . import bitmaps, idsets, ranking
 from . import text as textmod
 from .query import FACETS, SearchQuery
 from .schema import FTS_TABLE, TS_CONFIG
@@ -279,13 +279,13 @@ def _counts(query, sets, facets=None) -> dict[str, dict[str, int]]:
     facets = [f for f in (facets or FACETS) if f in FACETS]
     selected = [f for f in facets if query.filters.get(f)]
     unselected = [f for f in facets if not query.filters.get(f)]
-    counts = idsets.grouped_counts(sets.matched(), unselected)
+    counts = bitmaps.grouped_counts(sets.matched(), unselected)
     for facet in selected:
         ids = sets.matched(exclude=facet)
         if ids is not None and facet in idsets.SMALL_FACETS:
             counts[facet] = idsets.small_facet_counts(ids, facet)
         else:
-            counts.update(idsets.grouped_counts(ids, [facet]))
+            counts.update(bitmaps.grouped_counts(ids, [facet]))
     return counts
 
 
@@ -385,7 +385,7 @@ def _page_ids(query: SearchQuery, matched, limit: int, offset: int) -> list[int]
     sort = query.effective_sort
     terms = text_terms(query)
     if sort == "relevance" and terms:
-        return idsets.ranked_ids(matched, terms, limit, offset)
+        return ranking.ranked_ids(matched, terms, limit, offset)
     qs = ProjectSearchEntry.objects.all()
     if matched is not None:
         condition, params = idsets.id_condition(

@@ -12,17 +12,11 @@ Nested SQL subqueries did the same work once per facet and per query: this is wh
 search with text, two facets and all counts from ~0.5 s to tens of milliseconds at 50k (see
 bench/search.py).
 
-Large id sets (a common word alone matches 40 % of the catalogue) are not sent back to the
-database, where the cost grows with the number of ids:
-- their facet counts come from per-value bitmaps (Python integers, bit n set for entry n) held
-  per process and per data version: one AND and one popcount per facet value (~200), instead
-  of a GROUP BY over ~13 facet rows per id (`bitmap_counts`);
-- their relevance order comes from the full order of the text's matches, computed once per
-  term list and data version and then filtered by the id set (`ranked_ids`). On PostgreSQL
-  ranking reads every matched tsvector (TOASTed), whatever the LIMIT: ~190 ms for 40,000
-  matches, paid once instead of at every query and every page.
-Both are exact: a count is the number of (entry, facet, value) rows over the set, and ranking
-a subset of a totally ordered list keeps its order.
+This module holds the per-version structures (`_fresh()`) and the id sets themselves. Large
+id sets (a common word alone matches 40 % of the catalogue) are not sent back to the
+database, where the cost grows with the number of ids: their facet counts come from per-value
+bitmaps (`bitmaps.py`) and their relevance order from the text's full order (`ranking.py`),
+both held in the same structures.
 
 After a change (a new data version), the held structures are not read again: the pages the
 index journal lists since them are applied as a delta (`delta.py`), so the first query after
@@ -31,10 +25,8 @@ a publish costs about what any other does.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
-from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -79,17 +71,9 @@ def _empty(version=None, journal=None) -> dict:
 
 _cache: dict = {**_empty(), "journal_reset": 0}
 _CACHE_LIMIT = 400  # facet values held per process (about 250 exist)
-# Relevance orders held per process, in ids (8 bytes each): a common word at 100,000 projects
-# has 40,000 matches, 320 kB.
-_ORDERS_LIMIT = 1_000_000
-# From these sizes on, an id set's facet counts come from the bitmaps and its relevance order
-# from the text's full order (see the module docstring). Below, SQL over the ids is as fast
-# and needs no per-process state.
-BITMAP_COUNTS_MIN = 4000
-FULL_ORDER_MIN = 2000
-# Bitmaps and orders are also shared between processes through Django's cache (Redis in
-# production), under the data version: a process started or refreshed after a data change
-# takes them from there instead of reading them again.
+# Bitmaps and orders (`bitmaps`, `ranking`) are also shared between processes through Django's
+# cache (Redis in production), under the data version: a process started or refreshed after a
+# data change takes them from there instead of reading them again.
 SHARED_SECONDS = 600
 
 
@@ -367,190 +351,3 @@ def id_condition(column: str, ids) -> tuple[str, list]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [
         "[" + ",".join(map(str, ordered)) + "]"
     ]
-
-
-def grouped_counts(ids, facets: list[str]) -> dict[str, dict[str, int]]:
-    """facet -> {value: count} over the entries in `ids` (None: every entry)."""
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
-    if not facets or (ids is not None and not ids):
-        return counts
-    if cache_allowed() and (total() if ids is None else len(ids)) >= BITMAP_COUNTS_MIN:
-        return bitmap_counts(ids, facets)
-    conditions, params = [], []
-    if ids is not None:
-        condition, params = id_condition("entry_id", ids)
-        conditions.append(condition)
-    if len(facets) == 1:
-        conditions.append("facet = %s")
-        params.append(facets[0])
-    else:
-        conditions.append("facet IN (" + ", ".join(["%s"] * len(facets)) + ")")
-        params += list(facets)
-    sql = (
-        f"SELECT facet, value, COUNT(*) FROM {FACETS_TABLE} WHERE "
-        + " AND ".join(conditions)
-        + " GROUP BY facet, value"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for facet, value, n in cursor.fetchall():
-            counts.setdefault(facet, {})[value] = n
-    return counts
-
-
-def bitmap(ids) -> int:
-    """The set `ids` as an integer with bit n set for id n."""
-    ids = ids if isinstance(ids, (set, frozenset, list)) else list(ids)
-    if not ids:
-        return 0
-    bits = bytearray((max(ids) >> 3) + 1)
-    for pk in ids:
-        bits[pk >> 3] |= 1 << (pk & 7)
-    return int.from_bytes(bits, "little")
-
-
-def facet_bitmaps(facets: list[str]) -> dict[str, dict[str, int]]:
-    """facet -> {value: bitmap of its entries}, read from the facet rows once per data
-    version (one query for all the facets not yet held)."""
-    cache = _fresh()
-    held = cache["bitmaps"]
-    missing = [f for f in facets if f not in held]
-    share = cache is _cache and cache["version"] is not None
-    if missing and share:
-        keys = {f"search:bitmaps:{cache['version']}:{facet}": facet for facet in missing}
-        for key, bitmaps in shared_cache.get_many(list(keys)).items():
-            held[keys[key]] = bitmaps
-        missing = [f for f in facets if f not in held]
-    if missing:
-        postgres = connection.vendor == "postgresql"
-        # One row per value (an index-only scan of catalogue_facetvalue_lookup on
-        # PostgreSQL); the ids as an array, or a comma-separated string on SQLite.
-        aggregate = "array_agg(entry_id)" if postgres else "group_concat(entry_id)"
-        placeholders = ", ".join(["%s"] * len(missing))
-        found: dict[str, dict[str, int]] = {facet: {} for facet in missing}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT facet, value, {aggregate} FROM {FACETS_TABLE} "
-                f"WHERE facet IN ({placeholders}) GROUP BY facet, value",
-                missing,
-            )
-            for facet, value, ids in cursor.fetchall():
-                found[facet][value] = bitmap(ids if postgres else map(int, ids.split(",")))
-        held.update(found)
-        if share:
-            shared_cache.set_many(
-                {f"search:bitmaps:{cache['version']}:{f}": b for f, b in found.items()},
-                SHARED_SECONDS,
-            )
-    return {facet: held[facet] for facet in facets}
-
-
-def bitmap_counts(ids, facets: list[str]) -> dict[str, dict[str, int]]:
-    """`grouped_counts` from the cached bitmaps: one AND and popcount per facet value."""
-    counts: dict[str, dict[str, int]] = {}
-    mask = None if ids is None else bitmap(ids)
-    for facet, values in facet_bitmaps(facets).items():
-        found = counts[facet] = {}
-        for value, bits in values.items():
-            n = (bits if mask is None else bits & mask).bit_count()
-            if n:
-                found[value] = n
-    return counts
-
-
-def relevance_order(terms: list[str]) -> array:
-    """Every entry matching `terms`, best first (the order of `ranked_ids`), computed once
-    per term list and data version."""
-    cache = _fresh()
-    key = tuple(terms)
-    orders = cache["orders"]
-    order = orders.get(key)
-    if order is not None:
-        return order
-    shared_key = None
-    if cache is _cache and cache["version"] is not None:
-        digest = hashlib.sha1("\x1f".join(terms).encode()).hexdigest()
-        shared_key = f"search:order-keyed:{cache['version']}:{digest}"
-        order = shared_cache.get(shared_key)
-    if order is None:
-        order = _read_order(terms)
-        if shared_key:
-            shared_cache.set(shared_key, order, SHARED_SECONDS)
-    order, keys = order
-    held = sum(map(len, orders.values()))
-    while orders and held + len(order) > _ORDERS_LIMIT:
-        oldest = next(iter(orders))  # the oldest first
-        held -= len(orders.pop(oldest))
-        cache["order_keys"].pop(oldest, None)
-    orders[key] = order
-    if keys is not None:
-        cache["order_keys"][key] = keys
-    return order
-
-
-def _read_order(terms: list[str]) -> tuple[array, tuple | None]:
-    """The ids in relevance order, and on PostgreSQL their sort keys (`delta`)."""
-    if connection.vendor == "postgresql":
-        # One pass reads every matched tsvector: the cost of ranking, LIMIT or not.
-        text = " ".join(terms)
-        with through_indexes(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT page_id, {delta.RANK_SQL}, {delta.DATE_SQL} FROM {ENTRY} "
-                "WHERE search_vector @@ plainto_tsquery(%s::regconfig, %s) ORDER BY "
-                "ts_rank(search_vector, plainto_tsquery(%s::regconfig, %s)) DESC, "
-                "first_published_at DESC NULLS LAST, page_id",
-                [TS_CONFIG, text, TS_CONFIG, text, TS_CONFIG, text],
-            )
-            rows = cursor.fetchall()
-        return array("q", map(itemgetter(0), rows)), (
-            array("d", map(itemgetter(1), rows)),
-            array("q", (delta.date_key(row[2]) for row in rows)),
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), rowid",
-            [" ".join(f'"{t}"' for t in terms)],
-        )
-        return array("q", map(itemgetter(0), cursor.fetchall())), None
-
-
-def ranked_ids(ids, terms: list[str], limit: int, offset: int) -> list[int]:
-    """The page of `ids` by relevance (BM25 on SQLite, ts_rank on PostgreSQL)."""
-    if not ids:
-        return []
-    order = _fresh()["orders"].get(tuple(terms))
-    if order is None and len(ids) >= FULL_ORDER_MIN and cache_allowed():
-        order = relevance_order(terms)
-    if order is not None:
-        # `ids` is a subset of the text's matches: their order is the full order filtered.
-        page, skip = [], offset
-        for pk in order:
-            if pk in ids:
-                if skip:
-                    skip -= 1
-                    continue
-                page.append(pk)
-                if len(page) == limit:
-                    break
-        return page
-    if connection.vendor == "postgresql":
-        condition, params = id_condition("page_id", ids)
-        sql = (
-            f"SELECT page_id FROM {ENTRY} WHERE {condition} ORDER BY "
-            "ts_rank(search_vector, plainto_tsquery(%s::regconfig, %s)) DESC, "
-            "first_published_at DESC NULLS LAST, page_id LIMIT %s OFFSET %s"
-        )
-        params += [TS_CONFIG, " ".join(terms), limit, offset]
-    else:
-        condition, params = id_condition("+rowid", ids)
-        # "+rowid": without the unary plus SQLite hands the id list to FTS5 as rowid
-        # look-ups, one full-text query per id (100 times slower).
-        sql = (
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND {condition} "
-            f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), rowid LIMIT %s OFFSET %s"
-        )
-        params = [" ".join(f'"{t}"' for t in terms), *params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]

@@ -14,7 +14,7 @@ from wagtail.models import PageViewRestriction
 
 from catalogue import freshness, geography
 from catalogue.models import ProjectFacetValue, ProjectPage, ProjectSearchEntry, ProjectSource
-from catalogue.search import SearchQuery, idsets
+from catalogue.search import SearchQuery, bitmaps, idsets, ranking
 from catalogue.search.engine import execute, facet_counts, matching_entries, text_terms
 from catalogue.search.query import FACETS
 from catalogue.search.text import fold, normalise
@@ -271,12 +271,12 @@ def test_large_sets_counted_and_ranked_from_process_caches(real_catalogue, db, m
     ]
     try:
         for query in queries:
-            monkeypatch.setattr(idsets, "BITMAP_COUNTS_MIN", 10**9)
-            monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 10**9)
+            monkeypatch.setattr(bitmaps, "BITMAP_COUNTS_MIN", 10**9)
+            monkeypatch.setattr(ranking, "FULL_ORDER_MIN", 10**9)
             through_sql = _pages_and_facets(query)
             assert not idsets._cache["bitmaps"] and not idsets._cache["orders"]
-            monkeypatch.setattr(idsets, "BITMAP_COUNTS_MIN", 1)
-            monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 1)
+            monkeypatch.setattr(bitmaps, "BITMAP_COUNTS_MIN", 1)
+            monkeypatch.setattr(ranking, "FULL_ORDER_MIN", 1)
             through_caches = _pages_and_facets(query)
             assert through_caches == through_sql, query
             assert through_sql[0][0] > 0 and through_sql[0][1], query
@@ -286,17 +286,17 @@ def test_large_sets_counted_and_ranked_from_process_caches(real_catalogue, db, m
             held = list(idsets._cache["bitmaps"])
             idsets._cache.update(bitmaps={}, orders={})
             with monkeypatch.context() as m:
-                m.setattr(idsets, "_read_order", _not_read_again)
-                m.setattr(idsets, "bitmap", _not_read_again)
+                m.setattr(ranking, "_read_order", _not_read_again)
+                m.setattr(bitmaps, "bitmap", _not_read_again)
                 if query.effective_sort == "relevance":
-                    idsets.relevance_order(text_terms(query))
-                idsets.facet_bitmaps(held)
+                    ranking.relevance_order(text_terms(query))
+                bitmaps.facet_bitmaps(held)
             assert list(idsets._cache["bitmaps"]) == held
             assert _pages_and_facets(query, bump=False) == through_sql, query
             # Once held, the order also serves a narrower query with the same words.
             if query.text and not query.filters:
                 narrower = query.with_value("public", public)
-                monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 10**9)
+                monkeypatch.setattr(ranking, "FULL_ORDER_MIN", 10**9)
                 freshness.bump()
                 idsets.forget()
                 expected = [p.pk for p in execute(narrower).results]

@@ -8,7 +8,7 @@ from django.db import connection
 
 from catalogue import freshness
 from catalogue.models import NomenclatureCode, ProjectIndexPage, ProjectPage
-from catalogue.search import SearchQuery, delta, idsets
+from catalogue.search import SearchQuery, bitmaps, delta, idsets, ranking
 from catalogue.search.engine import execute
 from catalogue.search.query import FACETS
 
@@ -49,9 +49,9 @@ def read_in_full(held):
     sets = {}
     for key in held["sets"]:
         sets[key] = idsets.facet_value_sets(key[1]) if key[0] == "*" else idsets.value_ids(*key)
-    bitmaps = idsets.facet_bitmaps(list(held["bitmaps"])) if held["bitmaps"] else {}
-    orders = {terms: list(idsets.relevance_order(list(terms))) for terms in held["orders"]}
-    return {"sets": sets, "bitmaps": {f: dict(v) for f, v in bitmaps.items()}, "orders": orders}
+    held_bitmaps = bitmaps.facet_bitmaps(list(held["bitmaps"])) if held["bitmaps"] else {}
+    orders = {terms: list(ranking.relevance_order(list(terms))) for terms in held["orders"]}
+    return {"sets": sets, "bitmaps": {f: dict(v) for f, v in held_bitmaps.items()}, "orders": orders}
 
 
 def applied_exactly(applied, pages) -> bool:
@@ -71,8 +71,8 @@ def committed():
 @pytest.fixture
 def large_paths(monkeypatch):
     """Bitmaps and full orders for every set size, as at 100,000 projects."""
-    monkeypatch.setattr(idsets, "BITMAP_COUNTS_MIN", 1)
-    monkeypatch.setattr(idsets, "FULL_ORDER_MIN", 1)
+    monkeypatch.setattr(bitmaps, "BITMAP_COUNTS_MIN", 1)
+    monkeypatch.setattr(ranking, "FULL_ORDER_MIN", 1)
     monkeypatch.setattr(connection, "search_index_dirty", False, raising=False)
     applied = []
     real_apply = delta.apply
