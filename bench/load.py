@@ -20,7 +20,9 @@ set of addresses (different words and facets, different projects, map views). Th
 requests every address once before measuring (the steady state of a shared cache; with Redis,
 `REDIS_URL`, shared by all workers); the uncached run renders every request: home, results with text + 2 facets, a project page, /api/map France view
 (zoom 6) and /api/projects (text + facet). Prints requests/s, p50, p95, p99 and errors
-(socket errors, timeouts and non-2xx/3xx answers) per endpoint, with the load average.
+(socket errors, timeouts and non-2xx/3xx answers) per endpoint, with the load average, the
+share of answers served from the page cache (``X-Page-Cache: hit``) and the worker (re)starts
+during each measure.
 """
 
 from __future__ import annotations
@@ -48,18 +50,25 @@ WORDS = ["jeunes", "emploi", "habitat", "numérique", "alimentation", "santé", 
 LUA = r"""
 local paths = {}
 for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
-local i = math.random(#paths)
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) hits = 0; i = math.random(#paths) end
 request = function()
   i = i % #paths + 1
   return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip", ["X-Forwarded-Proto"] = "https"})
 end
+response = function(status, headers, body)
+  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
+  local h = 0
+  for _, t in ipairs(threads) do h = h + t:get("hits") end
   io.write(string.format(
-    "RESULT %d %f %d %d %d %d %d %d %d %d %d\n",
+    "RESULT %d %f %d %d %d %d %d %d %d %d %d %d\n",
     summary.requests, summary.duration / 1e6,
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
-    e.connect, e.read, e.write, e.timeout, e.status))
+    h, e.connect, e.read, e.write, e.timeout, e.status))
 end
 """
 
@@ -221,10 +230,19 @@ class Server:
         self.log.seek(0)
         raise SystemExit("gunicorn did not start:\n" + self.log.read().decode()[-3000:])
 
+    def boots(self) -> int:
+        """Workers started so far (gunicorn logs one line per start, recycled ones too)."""
+        self.log.seek(0)
+        return self.log.read().count(b"Booting worker")
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
+            try:  # gunicorn lets running requests end (graceful_timeout, 30 s)
+                self.process.wait(45)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
 
 
 def request(url: str) -> urllib.request.Request:
@@ -273,8 +291,9 @@ def wrk(url: str, paths: list[str], connections: int, duration: int) -> dict:
             check=True,
         ).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
-    n, seconds, p50, p95, p99, top, *errors = (float(v) for v in line.split()[1:])
+    n, seconds, p50, p95, p99, top, hits, *errors = (float(v) for v in line.split()[1:])
     return {
+        "hits": int(hits),
         "rps": n / seconds,
         "p50": p50 / 1000,
         "p95": p95 / 1000,
@@ -336,13 +355,16 @@ def main():
                 # Cached: every address once before (a site whose visitors asked for them
                 # within the cache's lifetime); the misses are what the uncached run measures.
                 warm(server.url, endpoint_paths if mode == "cached" else endpoint_paths[:5])
+                booted = server.boots()
                 table[(name, mode)] = result = wrk(
                     server.url, endpoint_paths, args.connections, args.duration
                 )
+                result["restarts"] = server.boots() - booted
                 print(
                     f"  {mode:8} {name:8} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f}"
                     f"  p95 {result['p95']:7.1f}  p99 {result['p99']:7.1f} ms  errors "
-                    f"{result['errors']}  (load {result['load']:.1f})",
+                    f"{result['errors']}  cache hits {result['hits']}/{result['requests']}"
+                    f"  worker starts {result['restarts']}  (load {result['load']:.1f})",
                     flush=True,
                 )
         finally:
@@ -350,11 +372,12 @@ def main():
     print(
         "\n| Endpoint | "
         + " | ".join(
-            f"{m} req/s | {m} p50 / p95 / p99 ms | {m} errors" for m in args.modes.split(",")
+            f"{m} req/s | {m} p50 / p95 / p99 ms | {m} errors | {m} hits"
+            for m in args.modes.split(",")
         )
         + " | load |"
     )
-    print("|---" * (1 + 3 * len(args.modes.split(","))) + "|---|")
+    print("|---" * (1 + 4 * len(args.modes.split(","))) + "|---|")
     for name in paths:
         cells, loads = [], []
         for mode in args.modes.split(","):
@@ -363,6 +386,7 @@ def main():
                 f"{r['rps']:.0f}",
                 f"{r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f}",
                 str(r["errors"]),
+                f"{100 * r['hits'] / max(1, r['requests']):.0f} %",
             ]
             loads.append(f"{r['load']:.1f}")
         print(f"| {name} | " + " | ".join(cells) + f" | {' / '.join(loads)} |")

@@ -13,6 +13,28 @@ def project_visual(context, project):
     return presentation.project_visual(project, context.get("request"))
 
 
+@register.simple_tag(takes_context=True)
+def card_url(context, project):
+    """`{% card_url project %}`: the project's URL, resolved with the request when there is
+    one. `{{ project.url }}` reads Wagtail's site root paths from the cache at each card (a
+    round trip to Redis or the database cache, 20 on a results page); with the request they
+    are read once per request."""
+    get_url = getattr(project, "get_url", None)
+    if get_url is None:
+        return getattr(project, "url", "")
+    return get_url(request=context.get("request")) or ""
+
+
+@register.simple_tag
+def catalogue_versions():
+    """`{% catalogue_versions as versions %}`: the data and content versions as one string, for
+    `{% cache %}` fragments that show other pages (similar projects): any change to the
+    catalogue or the site renders them again."""
+    from .. import freshness
+
+    return ":".join(freshness.both())
+
+
 @register.simple_tag
 def project_text(page):
     """`{% project_text page as text %}`: text.lead and text.description, without repeats."""

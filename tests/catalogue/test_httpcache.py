@@ -173,3 +173,39 @@ def test_the_live_update_fragment_never_stands_for_the_page(project):
     full = Client().get(url)
     assert not hit(full) and "<html" in full.content.decode()
     assert "<html" in Client().get(url).content.decode()
+
+
+@pytest.mark.parametrize("gzip", [False, True])
+def test_every_shared_address_is_a_hit_the_second_time(project, gzip):
+    """What bench/load.py measures: the second anonymous request of each address (same
+    headers, new client) is served from the cache, the API's included."""
+    headers = {"HTTP_ACCEPT_ENCODING": "gzip"} if gzip else {}
+    for url, params in [
+        ("/", {}),
+        (project.url, {}),
+        ("/projets/", {"q": "cravate", "domaine": "emploi"}),
+        ("/api/map", {"bbox": FRANCE, "zoom": 6}),
+        ("/api/projects", {"q": "cravate"}),
+        ("/api/projects", {"q": "emploi", "domaine": "emploi"}),
+    ]:
+        first = Client().get(url, params, **headers)
+        assert first.status_code == 200, url
+        again = Client().get(url, params, **headers)
+        assert hit(again), (url, params)
+        assert again.content == first.content
+
+
+def test_clients_asking_with_different_accept_headers_share_one_entry(project):
+    """No view negotiates on Accept: a browser, curl and wrk get the same stored answer."""
+    url, params = "/api/projects", {"q": "cravate"}
+    first = Client().get(url, params, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert first.status_code == 200 and not hit(first)
+    for accept in ("*/*", "application/json", None):
+        headers = {"HTTP_ACCEPT": accept} if accept else {}
+        again = Client().get(url, params, **headers)
+        assert hit(again), accept
+        assert again.content == first.content
+    # The results page's live-update fragment is still stored apart from the full page.
+    full = Client().get("/projets/", {"q": "cravate"})
+    fragment = Client().get("/projets/", {"q": "cravate"}, HTTP_X_REQUESTED_WITH="fetch")
+    assert not hit(fragment) and fragment.content != full.content
