@@ -1,7 +1,9 @@
 """gunicorn settings for production (`gunicorn carrefour.wsgi` from the repository root).
 
-Workers and threads were chosen from bench/load.py on a 2-core machine (see bench/RESULTS.md):
-WEB_CONCURRENCY processes, GUNICORN_THREADS threads each; override both from the environment.
+WEB_CONCURRENCY processes (default 2 × CPUs), GUNICORN_THREADS threads each (default 2); override
+both from the environment. The defaults are not yet chosen from a measured sweep: every sweep so
+far (`bench/load.py --workers N --threads M`) ran on a 2-core machine at load 15 to 25, where the
+configurations were within the noise (bench/RESULTS.md).
 """
 
 import multiprocessing
