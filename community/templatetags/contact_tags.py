@@ -10,7 +10,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .. import contact, permissions
+from .. import contact, holders, permissions
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def contact_panel(context, page):
     request = context.get("request")
     user = getattr(request, "user", None)
     public = contact.is_public_project(page)
-    claimed = public and contact.contactable(page)
+    claimed = public and bool(holders.holders_of(page))
     is_holder = claimed and permissions.is_project_holder(user, page)
     signed_in = bool(user and user.is_authenticated)
     return {
@@ -32,7 +32,8 @@ def contact_panel(context, page):
         "claimed": claimed,
         "is_holder": is_holder,
         "signed_in": signed_in,
-        "can_contact": claimed and not is_holder and contact.can_contact(user, page),
+        # `contact.can_contact`, without reading the page's restrictions and holders again.
+        "can_contact": claimed and not is_holder and permissions.is_verified_member(user),
         "form": ContactForm(auto_id="id_contact_%s"),
         "login_url": reverse("account_login")
         + "?"
