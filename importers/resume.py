@@ -8,7 +8,7 @@ source lists now; a listed item whose page was already written is not fetched ag
 counted as seen (its provenance touched), so "no longer listed" is decided on the whole listing
 exactly as after an uninterrupted run. Items read from lists, files or APIs cost no extra request
 and are read again. Resumption only follows an interrupted run of the last day, with no limit,
-and never a dry run.
+and never a dry run; a source whose configuration was saved since is read again whole.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def interrupted_since(source, run=None):
             break
         since = started_at
     if since is None or timezone.now() - since > RESUME_WITHIN:
+        return None
+    if source.updated_at and source.updated_at > since:  # configured otherwise since then
         return None
     return since
 
