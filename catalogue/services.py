@@ -263,5 +263,8 @@ from .suggested import (  # noqa: E402, F401 - part of the services' door
     clear_suggested_codes,
     confirm_codes,
     pages_with_keyword,
+    pages_with_text_suggestion,
     set_suggested_codes,
+    settle_suggestions,
+    text_suggestion_groups,
 )

@@ -102,3 +102,72 @@ def confirm_codes(page_ids, code_names, *, user=None) -> dict[str, int]:
                 counts["coded"] += 1
             SuggestedCode.objects.filter(project=page, code__in=wanted).delete()
     return counts
+
+
+def settle_suggestions(source_key: str, keyword_key: str, page_ids, code_names=None) -> int:
+    """An editor settled these suggestions (confirmed or corrected them): this source's
+    suggestions from this keyword ("" for the title and description; then only of the codes
+    named) leave these pages. Returns how many were removed."""
+    rows = SuggestedCode.objects.filter(
+        project_id__in=list(page_ids), source_key=source_key, keyword_key=keyword_key
+    )
+    if code_names is not None:
+        rows = rows.filter(code__code__in=list(code_names))
+    removed, _kinds = rows.delete()
+    if removed:
+        set_suggested_facets(page_ids)
+    return removed
+
+
+def pages_with_text_suggestion(source_key: str, code_name: str) -> list[int]:
+    """The pages whose title and description suggested this code (no keyword of theirs did)."""
+    rows = SuggestedCode.objects.filter(source_key=source_key, keyword_key="", code__code=code_name)
+    return sorted(set(rows.values_list("project_id", flat=True)))
+
+
+def text_suggestion_groups(limit: int = 25, examples: int = 3) -> list[dict]:
+    """Suggestions made from records' title and description, grouped by source and code, most
+    pages first: [{"source_key", "code", "name", "pages", "reasons", "examples": [page]}].
+    Two queries, and one read of the groups' rows stopping once each has its examples."""
+    from django.db.models import Count
+
+    groups = list(
+        SuggestedCode.objects.filter(keyword_key="")
+        .values("source_key", "code__code", "code__name")
+        .annotate(pages=Count("project", distinct=True))
+        .order_by("-pages", "source_key", "code__code")[:limit]
+    )
+    out = {
+        (g["source_key"], g["code__code"]): {
+            "source_key": g["source_key"],
+            "code": g["code__code"],
+            "name": g["code__name"],
+            "pages": g["pages"],
+            "reasons": [],
+            "examples": [],
+        }
+        for g in groups
+    }
+    if not out:
+        return []
+    rows = (
+        SuggestedCode.objects.filter(
+            keyword_key="",
+            source_key__in={k[0] for k in out},
+            code__code__in={k[1] for k in out},
+        )
+        .select_related("project", "code")
+        .order_by("-score", "pk")
+    )
+    wanting = set(out)
+    for s in rows.iterator(chunk_size=200):
+        group = out.get((s.source_key, s.code.code))
+        if group is None or len(group["examples"]) >= examples:
+            continue
+        group["examples"].append(s.project)
+        group["reasons"] = group["reasons"] or list(s.reasons)
+        if len(group["examples"]) >= min(examples, group["pages"]):
+            wanting.discard((s.source_key, s.code.code))
+            if not wanting:
+                break
+    return list(out.values())

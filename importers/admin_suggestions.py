@@ -3,8 +3,13 @@
 Keywords without a rule, most frequent first (`UnknownTag` counts pages), each with the codes
 suggested to its pages (`catalogue.SuggestedCode`, computed at harvest time; computed here when
 the keyword was met before suggestions existed), why each was suggested, and example records.
-Confirming a row writes the keyword rule (`TagMapping`) and gives its codes to every page of that
-source with that keyword, through `catalogue.services`; the next harvests apply the rule too.
+Then the codes suggested from records' title and description (records with no keyword), grouped
+by source and code, with examples and why.
+
+Confirming a keyword row writes its rule (`TagMapping`) at once (the next harvests apply it);
+confirming any row queues the coding of its pages (`importers.code_confirmations`: a background
+task, its progress shown here), through `catalogue.services`. Unticking a suggested code and
+choosing another corrects it: the row's suggestions are settled either way.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from catalogue import services
 from catalogue.models import NomenclatureCode, SuggestedCode
+from importers import code_confirmations
 from importers.models import Source, TagMapping, UnknownTag
 from importers.recoding import tag_key
 
@@ -151,30 +157,35 @@ class CodeSuggestionsView(WagtailAdminTemplateMixin, TemplateView):
         context.update(
             page_obj=page,
             rows=[_row(t, stored, suggester, names) for t in page.object_list],
+            text_rows=_text_rows(),
             all_codes=codes,
+            jobs=code_confirmations.recent_jobs(),
         )
         return context
 
     def post(self, request, *args, **kwargs):
-        done, pages = 0, {"coded": 0, "unchanged": 0, "curated": 0}
-        for tag, codes in confirmed_rows(request.POST):
-            counts = confirm_keyword(tag, codes, request.user)
-            done += 1
-            for key, n in counts.items():
-                pages[key] += n
-        if done:
-            messages.success(
-                request,
-                _(
-                    "%(rules)d règle(s) enregistrée(s) ; %(coded)d fiche(s) codée(s), "
-                    "%(curated)d laissée(s) telles quelles (codes choisis à la main)."
-                )
-                % {"rules": done, "coded": pages["coded"], "curated": pages["curated"]},
-            )
-        else:
+        rows = [confirm_keyword(tag, codes) for tag, codes in confirmed_rows(request.POST)]
+        rows += list(confirmed_text_rows(request.POST))
+        if not rows:
             messages.warning(
                 request, _("Aucune ligne confirmée : cochez « Confirmer » et au moins un code.")
             )
+            return redirect(request.get_full_path())
+        rules = sum(1 for r in rows if r["keyword_key"])
+        job, created = code_confirmations.queue(rows, request.user)
+        if job is None:
+            text = _("%(rules)d règle(s) enregistrée(s) ; aucune fiche à coder.")
+        elif created:
+            text = _(
+                "%(rules)d règle(s) enregistrée(s) ; le codage de %(pages)d fiche(s) se fait "
+                "en arrière-plan : suivez-le ci-dessous."
+            )
+        else:
+            text = _(
+                "%(rules)d règle(s) enregistrée(s) ; ces fiches sont déjà en cours de codage "
+                "(rien n'est lancé deux fois)."
+            )
+        messages.success(request, text % {"rules": rules, "pages": job.pages_total if job else 0})
         return redirect(request.get_full_path())
 
 
@@ -198,8 +209,44 @@ def confirmed_rows(data):
             yield tag, sorted(wanted)
 
 
-def confirm_keyword(tag: UnknownTag, codes: list[str], user) -> dict[str, int]:
-    """Write the keyword's rule for its source and code every page the keyword suggested to."""
+def _text_rows() -> list[dict]:
+    return [
+        dict(group, why=[reason_text(r) for r in group["reasons"][:3]])
+        for group in services.text_suggestion_groups(limit=PER_PAGE, examples=EXAMPLES)
+    ]
+
+
+def confirmed_text_rows(data):
+    """Job rows of the title-and-description groups ticked "Confirmer": the codes kept or
+    chosen instead, given to every page whose text suggested the group's code. Untrusted:
+    the source and code must name a group that exists."""
+    valid = set(NomenclatureCode.objects.values_list("code", flat=True))
+    rows = _digits(data.get("text-rows")) or 0
+    for i in range(min(rows, MAX_ROWS_POSTED)):
+        if data.get(f"text-{i}-confirm") != "1":
+            continue
+        suggested = data.get(f"text-{i}-code", "")
+        source_key = data.get(f"text-{i}-source", "")
+        wanted = set(data.getlist(f"text-{i}-codes")) | {data.get(f"text-{i}-extra", "")}
+        wanted &= valid
+        sane = suggested in valid and 0 < len(source_key) <= 120 and "\x00" not in source_key
+        pages = (
+            services.pages_with_text_suggestion(source_key, suggested) if wanted and sane else []
+        )
+        if pages:
+            yield {
+                "label": f"{source_key} — {suggested}",
+                "source_key": source_key,
+                "keyword_key": "",
+                "suggested": suggested,
+                "codes": sorted(wanted),
+                "pages": pages,
+            }
+
+
+def confirm_keyword(tag: UnknownTag, codes: list[str]) -> dict:
+    """Write the keyword's rule for its source (at once); the job row that codes every page
+    the keyword suggested codes to (in the background)."""
     source: Source = tag.source
     label = source.mapping_label or source.name
     with transaction.atomic():
@@ -211,11 +258,14 @@ def confirm_keyword(tag: UnknownTag, codes: list[str], user) -> dict[str, int]:
         rule.codes.add(*NomenclatureCode.objects.filter(code__in=codes))
         if not source.mapping_label:
             Source.objects.filter(pk=source.pk).update(mapping_label=label)
-    counts = services.confirm_codes(
-        services.pages_with_keyword(source.name, tag.tag_key), codes, user=user
-    )
-    tag.delete()
-    return counts
+        tag.delete()
+    return {
+        "label": tag.tag,
+        "source_key": source.name,
+        "keyword_key": tag.tag_key,
+        "codes": codes,
+        "pages": services.pages_with_keyword(source.name, tag.tag_key),
+    }
 
 
 def admin_urls():

@@ -73,15 +73,19 @@ def test_confirming_in_bulk_writes_rules_and_codes_every_page(client, editor, ha
     )  # fmt: skip
     shown = [str(m) for m in response.context["messages"]]
     assert shown == [
-        "1 règle(s) enregistrée(s) ; 2 fiche(s) codée(s), 0 laissée(s) telles quelles "
-        "(codes choisis à la main)."
+        "1 règle(s) enregistrée(s) ; le codage de 2 fiche(s) se fait en arrière-plan : "
+        "suivez-le ci-dessous."
     ]
+    # The task ran (tests run django-q2 synchronously): its progress and counts are shown.
+    html = response.content.decode()
+    assert "Terminée" in html and "2 fiche(s) sur 2" in html and "2 codée(s)" in html
     rule = TagMapping.objects.get(source_label="Annuaire inconnu", tag_key=tiers.tag_key)
     assert {c.code for c in rule.codes.all()} == {"EMP", "ECO"} and rule.origin == "suggestion"
     for title in ("La Ruche", "Le Garage"):
         page = ProjectPage.objects.get(title=title)
         assert {c.code for c in page.codes.all()} == {"EMP", "ECO"}
-        assert not SuggestedCode.objects.filter(project=page, code__code="EMP").exists()
+        # Confirmed and corrected alike: the keyword's suggestions are settled (HAB too).
+        assert not SuggestedCode.objects.filter(project=page, keyword_key=tiers.tag_key).exists()
     assert not UnknownTag.objects.filter(pk=tiers.pk).exists()
     assert UnknownTag.objects.filter(pk=velo.pk).exists()
     assert not ProjectPage.objects.get(title="Atelier Vélo").codes.exists()

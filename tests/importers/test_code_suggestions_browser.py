@@ -42,9 +42,20 @@ def test_editor_confirms_suggested_codes(page, axe, tmp_path):
     row.get_by_label("Confirmer « Tiers lieux à dominante coworking »").check()
     page.get_by_role("button", name="Enregistrer les règles confirmées").click()
     page.wait_for_load_state()
-    assert "1 règle(s) enregistrée(s) ; 2 fiche(s) codée(s)" in page.content()
+    assert "1 règle(s) enregistrée(s) ; le codage de 2 fiche(s)" in page.content()
+    assert page.get_by_role("status").get_by_text("Terminée").count()
     assert page.locator("tbody tr", has_text="Tiers lieux à dominante coworking").count() == 0
     assert axe(page) == [], describe_violations(axe(page))
     ruche = ProjectPage.objects.get(title="La Ruche")
     assert {c.code for c in ruche.codes.all()} == {"EMP", "ECO"}
+    # A record without keyword: its text suggested Insertion; confirmed in bulk too.
+    assert page.get_by_role("heading", name="D'après le titre et la description").count()
+    page.get_by_label("Confirmer « Insertion » (Annuaire inconnu)").check()
+    page.get_by_role("button", name="Enregistrer les règles confirmées").click()
+    page.wait_for_load_state()
+    assert "0 règle(s) enregistrée(s) ; le codage de 1 fiche(s)" in page.content()
+    assert page.get_by_label("Confirmer « Insertion » (Annuaire inconnu)").count() == 0
+    chantier = ProjectPage.objects.get(title="Chantier Bois")
+    assert "INS" in {c.code for c in chantier.codes.all()}
+    assert axe(page) == [], describe_violations(axe(page))
     assert page.errors == []
