@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("importers", "0004_peer_source_kind"),
+        ("importers", "0006_partner_role_and_proposals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
