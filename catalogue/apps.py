@@ -21,6 +21,10 @@ class CatalogueConfig(AppConfig):
 
         changes.connect()
 
+        from . import archive
+
+        archive.connect()
+
         from . import httpcache
 
         httpcache.connect()

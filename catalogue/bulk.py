@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry, Revision
 
-from . import changes
+from . import changes, confirmation
 from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
 from .keywords import keyword_names
 from .maps.grid import add_new_points
@@ -205,6 +205,10 @@ def _upsert_batch(
         ProjectSource.objects.filter(
             pk__in=[existing[record_key(batch[i])].source_pk for i in touch]
         ).update(last_seen=seen_at, still_listed=True, missed_runs=0)
+        # Seen again: confirmed by the source (the index's date and bucket follow, in bulk).
+        confirmation.seen_by_sources(
+            [existing[record_key(batch[i])].page_id for i in touch], seen_at
+        )
     for i, page_id in attach:
         try:
             with transaction.atomic():

@@ -114,6 +114,17 @@ def check_search_index() -> Check:
         check.problems.append(
             f"{stray} entrée(s) de l'index pour des projets non publiés, privés ou supprimés"
         )
+    # Entries written before freshness existed (or by a write around the indexer).
+    from .confirmation import FACET
+    from .models import ProjectFacetValue
+
+    unaged = ProjectSearchEntry.objects.exclude(
+        page_id__in=ProjectFacetValue.objects.filter(facet=FACET).values("entry_id")
+    ).count()
+    if unaged:
+        check.problems.append(
+            f"{unaged} entrée(s) de l'index sans fraîcheur (date de confirmation)"
+        )
     check.summary = f"{ProjectSearchEntry.objects.count()} entrée(s)"
     return check
 

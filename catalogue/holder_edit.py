@@ -10,6 +10,7 @@ import logging
 
 from django.db import transaction
 
+from .confirmation import HOLDER, confirm
 from .models import NomenclatureCode, ProjectPage
 from .page_values import ServiceError, safe_value
 from .project_fields import HOLDER_FIELDS
@@ -52,6 +53,8 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
     else:
         _submit_for_moderation(draft, revision, user)
     mark_curated(live, changed, by="holder", user=user)
+    # The holder looked at the page and changed it: it is confirmed by them.
+    confirm(live, HOLDER, user=user)
     return revision
 
 

@@ -212,6 +212,28 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
         indexed=True,
     ),
     F(
+        "confirmed_at",
+        kind=COMPUTED,
+        public="confirmed_at",
+        doc=_(
+            "Dernière confirmation que la fiche est à jour (ISO 8601) : par une de ses sources "
+            "(vue dans une collecte), son porteur ou l'équipe éditoriale (filtre `fraicheur`, "
+            "tri `confirmed`)."
+        ),
+    ),
+    F(
+        "confirmed_by",
+        kind=COMPUTED,
+        public="confirmed_by",
+        doc=_("Qui l'a confirmée : « source », « holder » (le porteur) ou « editor »."),
+    ),
+    F(
+        "to_verify",
+        kind=COMPUTED,
+        public="to_verify",
+        doc=_("Vrai quand le porteur n'a pas répondu à deux rappels annuels : fiche à vérifier."),
+    ),
+    F(
         "licence",
         kind=COMPUTED,
         public="licence",

@@ -133,6 +133,10 @@ def touch_source(source: ProjectSource, seen_at) -> None:
         from .search.indexer import index_project
 
         index_project(source.project_id)
+    else:
+        from .confirmation import seen_by_sources
+
+        seen_by_sources([source.project_id], seen_at)
 
 
 def curated_field_names(page: ProjectPage) -> set[str]:

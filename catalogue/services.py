@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import F
 
-from . import bulk, changes
+from . import archive, bulk, changes, confirmation
 from .holder_edit import HOLDER_FIELDS, apply_holder_edit
 from .models import PartnerIndexPage, PartnerPage, ProjectPage, ProjectSource
 from .page_values import (
@@ -59,6 +60,12 @@ __all__ = [
     "UpsertResult",
     "add_source",
     "after_bulk_change",
+    "age_freshness_index",
+    "archive_projects",
+    "confirm_project",
+    "confirmation_of",
+    "restore_project",
+    "seen_by_sources",
     "apply_holder_edit",
     "bulk_change",
     "bulk_stream",
@@ -72,6 +79,11 @@ __all__ = [
     "find_project",
     "get_project_index",
     "mark_curated",
+    "mark_to_verify",
+    "count_reminder",
+    "reminder_due",
+    "HOLDER",
+    "EDITOR",
     "mark_unlisted",
     "merge_projects",
     "record_key",
@@ -140,6 +152,11 @@ def mark_unlisted(
     A record missed by `threshold` consecutive complete runs is marked "no longer
     listed" (and unpublished if asked), never deleted. Returns how many were marked.
     """
+    # Already unlisted records keep counting their misses (one UPDATE): after
+    # FRESHNESS_ARCHIVE_AFTER_RUNS of them, an unclaimed page is archived (`catalogue.archive`).
+    ProjectSource.objects.filter(
+        source_key=source_key, still_listed=False, missed_runs__lt=10_000
+    ).exclude(pk__in=seen_ids).update(missed_runs=F("missed_runs") + 1)
     missed = ProjectSource.objects.filter(source_key=source_key, still_listed=True).exclude(
         pk__in=seen_ids
     )
@@ -157,7 +174,8 @@ def mark_unlisted(
             ):
                 source.project.unpublish()
         source.save(update_fields=["missed_runs", "still_listed"])
-    if marked:
+    archived = archive.archive_unlisted(source_key)
+    if marked or archived:
         # The end of a harvest's bulk change: the dumps follow at once (see catalogue.changes).
         changes.changed(dumps=changes.NOW)
     return marked
@@ -241,6 +259,26 @@ def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> P
     # The change feed says where the duplicate went (its unpublication said only "gone").
     changes.changed(pages=[duplicate.pk], kind="merged", merged_into=into.pk)
     return into
+
+
+# ---------------------------------------------------------------------------------
+# Freshness (see catalogue.confirmation and catalogue.archive)
+# ---------------------------------------------------------------------------------
+HOLDER, EDITOR = confirmation.HOLDER, confirmation.EDITOR
+confirmation_of = confirmation.confirmation_of
+#: Records a harvest saw unchanged (their `ProjectSource.last_seen` set): the index follows.
+seen_by_sources = confirmation.seen_by_sources
+age_freshness_index = confirmation.age_index
+reminder_due = confirmation.reminder_due
+count_reminder = confirmation.count_reminder
+mark_to_verify = confirmation.mark_to_verify
+archive_projects = archive.archive
+restore_project = archive.restore
+
+
+def confirm_project(page: ProjectPage, by: str, *, user=None, at=None):
+    """A holder ("holder") or an editor ("editor") says the page is up to date."""
+    return confirmation.confirm(page, by, user=user, at=at)
 
 
 # ---------------------------------------------------------------------------------

@@ -68,3 +68,11 @@ def track_editor_curation(request, page):
     from .services import mark_curated
 
     mark_curated(page, changed_curatable_fields(before, after), by="editor", user=request.user)
+
+
+# --- freshness queue (/admin/fraicheur/) and each page's "Confirmer à jour" -------------------
+from . import admin_freshness  # noqa: E402
+
+hooks.register("register_admin_urls", admin_freshness.admin_urls)
+hooks.register("register_admin_menu_item", admin_freshness.menu_item)
+hooks.register("register_page_listing_more_buttons", admin_freshness.listing_buttons)

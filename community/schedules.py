@@ -8,6 +8,8 @@ SCHEDULES = {
     # name: (function, cron)
     "community: résumés quotidiens": ("community.tasks.send_daily_digests", "0 7 * * *"),
     "community: résumés hebdomadaires": ("community.tasks.send_weekly_digests", "0 7 * * 1"),
+    # Holders' yearly "toujours à jour ?" reminders, then the index's freshness buckets.
+    "community: fraîcheur des fiches": ("community.freshness.daily", "30 6 * * *"),
     "community: notifications immédiates (rattrapage)": (
         "community.tasks.send_immediate",
         "*/5 * * * *",

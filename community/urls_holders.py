@@ -4,13 +4,15 @@ search feeds; included by `community/urls.py` in the "community" namespace."""
 from django.urls import path
 
 from .feeds import ProjectSearchFeed
-from .views import holders, notifications
+from .views import freshness, holders, notifications
 
 holder_patterns = [
     path("projets/flux.atom", ProjectSearchFeed(), name="projects_feed"),
     path("projets/<int:page_id>/revendiquer/", holders.claim, name="claim"),
     path("projets/<int:page_id>/modifier/", holders.edit, name="holder_edit"),
     path("projets/<int:page_id>/historique/", holders.history, name="holder_history"),
+    path("projets/<int:page_id>/a-jour/", freshness.confirm, name="confirm_fresh"),
+    path("projets/a-jour/<str:token>/", freshness.confirm_link, name="confirm_link"),
     path("projets/<int:page_id>/actualites/publier/", holders.news_post, name="news_post"),
     path(
         "projets/<int:page_id>/actualites/<int:pk>/supprimer/",

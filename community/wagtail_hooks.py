@@ -19,6 +19,14 @@ hooks.register("register_admin_menu_item", admin_moderation.menu_item)
 register_snippet(admin_moderation.SpaceViewSet)
 
 
+# --- claimed pages are never archived (catalogue.archive) ---------------------------------------
+@hooks.register("catalogue_claimed_pages")
+def claimed_pages(page_ids):
+    from .freshness import claimed_pages as claimed
+
+    return claimed(page_ids)
+
+
 # --- what community shows on the catalogue's pages (catalogue.slots) ---------------------------
 @hooks.register("catalogue_page_slots")
 def page_slots():

@@ -212,6 +212,11 @@ class Pipeline:
             ItemFingerprint.objects.filter(source=self.source, key__in=touched).update(
                 seen_at=self.seen_at
             )
+            # Seen unchanged: confirmed by this source (freshness; the index follows in bulk).
+            seen = ProjectSource.objects.filter(pk__in=touched.values()).values_list(
+                "project_id", flat=True
+            )
+            services.seen_by_sources(list(seen), self.seen_at)
 
     def listed(self, keys) -> dict[str, int]:
         """Key → provenance row, for the keys whose page is live and still listed."""

@@ -40,6 +40,11 @@ FACET_DOCS = {
         "« oui » : toujours référencé par au moins une source ; « non » : plus référencé."
     ),
     "coup_de_coeur": gettext_lazy("« 1 » : seulement les coups de cœur de la rédaction."),
+    "fraicheur": gettext_lazy(
+        "Dernière confirmation par une source, le porteur ou l'équipe éditoriale : "
+        "« moins-1-an », « 1-2-ans », « plus-2-ans » ; « a-verifier » : porteur sans réponse "
+        "à deux rappels."
+    ),
 }
 
 
@@ -80,6 +85,9 @@ def facet_values() -> dict[str, list[dict]]:
         {"value": "non", "label": gettext("Plus référencé")},
     ]
     values["coup_de_coeur"] = [{"value": "1", "label": gettext("Coups de cœur")}]
+    from ..confirmation import VALUES as FRESHNESS
+
+    values["fraicheur"] = [{"value": v, "label": str(label)} for v, label in FRESHNESS.items()]
     return {facet: values.get(facet, []) for facet in FACETS}
 
 
@@ -221,6 +229,9 @@ def _project_schema() -> dict:
         "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
         "first_published_at": {"type": ["string", "null"], "format": "date-time"},
         "last_published_at": {"type": ["string", "null"], "format": "date-time"},
+        "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+        "confirmed_by": {"type": ["string", "null"], "enum": ["source", "holder", "editor", None]},
+        "to_verify": {"type": "boolean"},
         "licence": {"type": ["string", "null"]},
         "licence_url": {"type": ["string", "null"], "format": "uri"},
     }

@@ -144,6 +144,9 @@ def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dic
                 "licence": licence or "",
             }
         )
+    from ..confirmation import confirmations
+
+    confirmed = confirmations(rows, {pk: row["last_published_at"] for pk, row in rows.items()})
     out = []
     for pk in ids:
         row = rows.get(pk)
@@ -164,6 +167,10 @@ def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dic
             "first_published_at": _iso(row["first_published_at"]),
             "last_published_at": _iso(row["last_published_at"]),
         }
+        confirmation = confirmed.get(pk)
+        computed["confirmed_at"] = _iso(confirmation.at) if confirmation else None
+        computed["confirmed_by"] = confirmation.by if confirmation else None
+        computed["to_verify"] = bool(confirmation and confirmation.to_verify)
         computed["licence"], computed["licence_url"] = record_licence(sources[pk])
         out.append(
             {

@@ -2,6 +2,7 @@
 
 from .changefeed import ChangeEvent  # noqa: F401
 from .choices import Scale, Stage, StructureKind, TaxonomyFamily  # noqa: F401
+from .confirmation import ProjectConfirmation  # noqa: F401
 from .editorial import (  # noqa: F401
     ArticleIndexPage,
     ArticlePage,

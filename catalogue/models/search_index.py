@@ -45,6 +45,8 @@ class ProjectSearchEntry(models.Model):
     still_listed = models.BooleanField(default=True, db_index=True)
     first_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_published_at = models.DateTimeField(null=True, blank=True)
+    # Last confirmation by a source, the holder or an editor (`catalogue.confirmation`).
+    confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Full-text input: folded words (lower case, unaccented); on SQLite also light-stemmed,
     # since FTS5 has no French stemmer (PostgreSQL stems in its text search configuration).
     search_title = models.TextField(blank=True)

@@ -42,7 +42,7 @@ KM_PER_DEGREE = 111.195
 # Facets stored as a column of the entry (one value per project): filtered on the column.
 COLUMN_FACETS = idsets.COLUMN_FACETS
 # Multi-valued facets: filtered through ProjectFacetValue.
-TABLE_FACETS = ("domaine", "public", "methode", "code", "suggere", "partenaire")
+TABLE_FACETS = ("domaine", "public", "methode", "code", "suggere", "partenaire", "fraicheur")
 FACET_CACHE_SECONDS = 300
 
 
@@ -246,6 +246,8 @@ def _order(qs: QuerySet, query: SearchQuery) -> QuerySet:
             ).order_by("rank", "pk")
     if sort == "title":
         return qs.order_by("title_sort", "pk")
+    if sort == "confirmed":
+        return qs.order_by(F("confirmed_at").desc(nulls_last=True), "-pk")
     if sort == "nearest":
         point = _nearest_point(query)
         if point:
@@ -339,6 +341,10 @@ def _labels(facet: str, values) -> dict[str, str]:
         return {"oui": "Toujours référencé par une source", "non": "Plus référencé"}
     if facet == "coup_de_coeur":
         return {"1": "Coups de cœur de la rédaction"}
+    if facet == "fraicheur":
+        from ..confirmation import VALUES
+
+        return {v: str(VALUES[v]) for v in values if v in VALUES}
     return {}
 
 

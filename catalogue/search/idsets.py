@@ -144,6 +144,7 @@ SMALL_FACETS = {
     "echelle",
     "reference",
     "coup_de_coeur",
+    "fraicheur",
 }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 
+from .. import confirmation
 from ..models import (
     NomenclatureCode,
     ProjectFacetValue,
@@ -106,9 +107,13 @@ def suggested_facets(code_ids, suggested_ids, lookups) -> set[tuple[str, str]]:
     }
 
 
-def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem, suggested=()):
+def _entry_and_facets(
+    page, code_ids, tags, sources, lookups, url, stem, suggested=(), confirmed=None
+):
     """One entry and its (facet, value) pairs from a page's plain data."""
     facets: set[tuple[str, str]] = suggested_facets(code_ids, suggested, lookups)
+    confirmed = confirmed or confirmation.Confirmed(None)
+    facets |= confirmation.facet_values(confirmed)
     code_words = []
     for code_id in code_ids:
         info = lookups.code_info.get(code_id)
@@ -153,6 +158,7 @@ def _entry_and_facets(page, code_ids, tags, sources, lookups, url, stem, suggest
         title_sort=textmod.normalise(page.title)[:255],
         url=url[:500],
         still_listed=still_listed,
+        confirmed_at=confirmed.at,
         search_title=search_title,
         search_body=search_body,
         **copied,
@@ -213,13 +219,14 @@ class _Urls:
 def _build(pages: list, lookups: _Lookups, stem: bool):
     ids = [p.id for p in pages]
     codes, tags, sources, suggested = _related_data(ids)
+    confirmed = confirmation.confirmations(ids, {p.id: p.last_published_at for p in pages})
     entries, facet_rows = [], []
     url_of = _Urls()
     for page in pages:
         url = url_of(page)
         entry, facets = _entry_and_facets(
             page, codes.get(page.id, ()), tags.get(page.id, ()), sources.get(page.id, ()),
-            lookups, url, stem, suggested.get(page.id, ()),
+            lookups, url, stem, suggested.get(page.id, ()), confirmed.get(page.id),
         )  # fmt: skip
         entries.append(entry)
         facet_rows.extend((page.id, f, v[:64]) for f, v in sorted(facets))
@@ -397,6 +404,12 @@ def _changed():
     # Readers in other processes that see the new version before the commit find the journal
     # unchanged: a version after the commit sends them back to it (once per transaction).
     freshness._on_commit(_bump_committed)
+
+
+def written_in_place() -> None:
+    """Entries were updated in place by a plain UPDATE (`catalogue.confirmation`: the date a
+    harvest saw unchanged records): readers and caches follow, as after any index write."""
+    _changed()
 
 
 def _bump_committed():

@@ -22,11 +22,14 @@ URL parameter names are a stable public contract (also used by ``/api/projects``
     partenaire    partner page slug
     reference     "oui" / "non": still listed by at least one source
     coup_de_coeur "1"
+    fraicheur     moins-1-an | 1-2-ans | plus-2-ans (last confirmed by a source, the holder
+                  or an editor) | a-verifier (claimed, reminders unanswered); see
+                  catalogue.confirmation
     commune       INSEE code of the centre of a radius search; rayon = radius in km
     bbox          "west,south,east,north" in degrees ("in this map view")
     territoire    "<kind>/<code>": the projects of a territory page (region/84,
                   departement/2A, epci/<siren>, commune/<insee>; see catalogue.territories)
-    tri           relevance | newest | title | nearest
+    tri           relevance | newest | title | nearest | confirmed
     page          1-based page number
 
 Several values of one facet are ORed, facets are ANDed. Values may be repeated
@@ -57,6 +60,7 @@ FACETS: dict[str, str] = {
     "partenaire": _("Partenaire source"),
     "reference": _("Toujours référencé"),
     "coup_de_coeur": _("Coup de cœur"),
+    "fraicheur": _("Fraîcheur"),
 }
 # Facets whose values come from the taxonomy tables, with their TaxonomyFamily value.
 TAXONOMY_FACETS = {"domaine": "domaines", "public": "publics", "methode": "methodes"}
@@ -66,6 +70,7 @@ SORTS: dict[str, str] = {
     "newest": _("Les plus récents"),
     "title": _("Titre (A → Z)"),
     "nearest": _("Les plus proches"),
+    "confirmed": _("Récemment confirmés"),
 }
 RADII_KM = (5, 10, 20, 50, 100)
 DEFAULT_RADIUS_KM = 20

@@ -98,9 +98,17 @@ def _word_candidates(words: set[str], pk: int) -> dict[int, float]:
     return scores
 
 
-def similar_projects(pk: int, per_list: int = PER_LIST) -> Similar:
-    """The projects most like `pk`, split into nearby and elsewhere (see the module doc)."""
+def similar_projects(pk: int, per_list: int = PER_LIST, *, page=None) -> Similar:
+    """The projects most like `pk`, split into nearby and elsewhere (see the module doc).
+
+    `page`: the project page itself, read when it is not in the index (an archived page, whose
+    410 answer still offers similar projects)."""
     own = _own(pk)
+    origin = None
+    if own is None and page is not None:
+        own = (list(page.codes.values_list("code", flat=True)), page.title)
+        if page.latitude is not None and page.longitude is not None:
+            origin = (page.latitude, page.longitude)
     if own is None:
         return Similar()
     codes, title = own
@@ -113,7 +121,8 @@ def similar_projects(pk: int, per_list: int = PER_LIST) -> Similar:
     ranked = []
     where = places.entry_places()
     point = where.get(pk)
-    origin = (point[1], point[2]) if point and point[1] is not None else None
+    if origin is None:
+        origin = (point[1], point[2]) if point and point[1] is not None else None
     for other, score in best:
         if codes and words:
             score += WORD_WEIGHT * len(words & _words(titles.get(other, "")))

@@ -70,3 +70,12 @@ def page_slot(context, name):
         with context.push():
             parts.append(template.render(context))
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def project_confirmation(page):
+    """`{% project_confirmation page as confirmed %}`: when the page was last confirmed and by
+    whom (`catalogue.confirmation.Confirmed`: at, by, source, to_verify)."""
+    from ..confirmation import confirmation_of
+
+    return confirmation_of(page)

@@ -45,7 +45,7 @@ def similar_projects(page):
     from ..search.engine import fetch_pages
     from ..search.similar import similar_projects as compute
 
-    found = compute(page.pk)
+    found = compute(page.pk, page=page)
     pages = {p.pk: p for p in fetch_pages(found.ids)}
     return {
         name: [{"page": pages[pk], "distance": km} for pk, km in pairs if pk in pages]

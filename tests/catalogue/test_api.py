@@ -368,7 +368,13 @@ def test_openapi_follows_the_chosen_language(client, real_catalogue):
         assert english_params[name]["name"] == param["name"] == name
         assert english_params[name]["schema"] == param["schema"]
     assert english_params["domaine"]["schema"]["items"]["enum"]
-    assert english_params["tri"]["schema"]["enum"] == ["relevance", "newest", "title", "nearest"]
+    assert english_params["tri"]["schema"]["enum"] == [
+        "relevance",
+        "newest",
+        "title",
+        "nearest",
+        "confirmed",
+    ]
     assert skeleton(english) == skeleton(french)
 
     # Every text is translated (the same places hold text in both documents).

@@ -13,6 +13,7 @@ from django.http import QueryDict
 from wagtail.models import PageViewRestriction
 
 from catalogue import freshness, geography
+from catalogue.confirmation import confirmations, facet_values
 from catalogue.models import ProjectFacetValue, ProjectPage, ProjectSearchEntry, ProjectSource
 from catalogue.search import SearchQuery, bitmaps, idsets, ranking
 from catalogue.search.engine import execute, facet_counts, matching_entries, text_terms
@@ -25,6 +26,13 @@ pytestmark = pytest.mark.django_db
 # --- direct database truth -------------------------------------------------------------------
 def visible():
     return ProjectPage.objects.live().public()
+
+
+def _freshness(qs) -> dict[int, set[str]]:
+    """Each page's freshness values, read from its sources and confirmations (not the index)."""
+    pages = dict(qs.values_list("pk", "last_published_at"))
+    found = confirmations(pages, pages)
+    return {pk: {value for _f, value in facet_values(c)} for pk, c in found.items()}
 
 
 def orm_filter(qs, facet, values):
@@ -47,6 +55,8 @@ def orm_filter(qs, facet, values):
         return qs
     elif facet == "coup_de_coeur":
         return qs.filter(coup_de_coeur=True)
+    elif facet == "fraicheur":
+        return qs.filter(pk__in=[pk for pk, found in _freshness(qs).items() if found & set(values)])
     else:
         column = {
             "structure": "structure_kind",
@@ -93,6 +103,12 @@ def orm_counts(filters: dict, facet: str) -> dict[str, int]:
     if facet == "coup_de_coeur":
         n = qs.filter(coup_de_coeur=True).count()
         return {"1": n} if n else {}
+    if facet == "fraicheur":
+        counts: dict[str, int] = {}
+        for found in _freshness(qs).values():
+            for value in found:
+                counts[value] = counts.get(value, 0) + 1
+        return counts
     column, condition = ORM_GROUPING[facet]
     rows = (
         ProjectPage.objects.filter(pk__in=qs.values("pk"))

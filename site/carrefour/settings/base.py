@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Absolute links in e-mails sent while serving a request point at that request's host.
     "catalogue.site_url.CurrentRequestMiddleware",
+    # An archived project's address answers 410 Gone with similar projects (catalogue/archive.py).
+    "catalogue.archive.ArchivedPageMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last: what anonymous visitors share, per content version (catalogue/httpcache.py).
     "catalogue.httpcache.SharedPageCacheMiddleware",
@@ -469,6 +471,10 @@ PARTNER_PREVIEW_RATE = os.environ.get("PARTNER_PREVIEW_RATE", "10/600")
 # Project holders' front-end edits: published at once, or submitted to the editors' moderation
 # workflow (default).
 HOLDER_EDITS_PUBLISH_IMMEDIATELY = env_bool("HOLDER_EDITS_PUBLISH_IMMEDIATELY")
+
+# Freshness (catalogue/confirmation.py): an unclaimed harvested project missed by this many
+# complete runs of every source listing it is archived (unpublished, its URL answers 410).
+FRESHNESS_ARCHIVE_AFTER_RUNS = int(os.environ.get("FRESHNESS_ARCHIVE_AFTER_RUNS", "6"))
 
 LOGGING = {
     "version": 1,
