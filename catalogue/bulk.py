@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry, Revision
 
-from . import changes, confirmation
+from . import changes
 from .bulk_index import TitleLengths, index_new_pages, refresh_search_norms
 from .keywords import keyword_names
 from .maps.grid import add_new_points
@@ -48,7 +48,7 @@ from .models import (
     ProjectTag,
 )
 from .page_values import ServiceError, apply_values, record_values
-from .provenance import add_source, find_existing, find_project, record_key
+from .provenance import add_source, find_existing, find_project, record_key, sources_seen
 from .records import ProjectRecord
 from .rows import insert_rows, reserve_ids
 from .site_tree import get_project_index
@@ -206,9 +206,7 @@ def _upsert_batch(
             pk__in=[existing[record_key(batch[i])].source_pk for i in touch]
         ).update(last_seen=seen_at, still_listed=True, missed_runs=0)
         # Seen again: confirmed by the source (the index's date and bucket follow, in bulk).
-        confirmation.seen_by_sources(
-            [existing[record_key(batch[i])].page_id for i in touch], seen_at
-        )
+        sources_seen([existing[record_key(batch[i])].page_id for i in touch], seen_at)
     for i, page_id in attach:
         try:
             with transaction.atomic():

@@ -173,11 +173,6 @@ def seen_by_sources(page_ids, seen_at: datetime) -> None:
     if stale_ids:
         _reindex(stale_ids)
     indexer.written_in_place()
-    # The records' `confirmed_at` moved: the open-data dumps follow (one coalesced background
-    # rewrite, see catalogue.changes); no change-feed event (the content did not change).
-    from . import changes
-
-    changes.changed()
 
 
 def age_index(now: datetime | None = None) -> int:

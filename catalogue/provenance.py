@@ -134,9 +134,19 @@ def touch_source(source: ProjectSource, seen_at) -> None:
 
         index_project(source.project_id)
     else:
-        from .confirmation import seen_by_sources
+        sources_seen([source.project_id], seen_at)
 
-        seen_by_sources([source.project_id], seen_at)
+
+def sources_seen(page_ids, seen_at) -> None:
+    """Records a source listed unchanged (their `last_seen` set): confirmed by it. The search
+    index follows in bulk (`catalogue.confirmation`), and the open-data dumps, whose records
+    carry `confirmed_at` (one coalesced background rewrite); no change-feed event: the
+    content did not change."""
+    from . import changes
+    from .confirmation import seen_by_sources
+
+    seen_by_sources(page_ids, seen_at)
+    changes.changed()
 
 
 def curated_field_names(page: ProjectPage) -> set[str]:

@@ -32,6 +32,7 @@ from .provenance import (
     find_project,
     mark_curated,
     record_key,
+    sources_seen,
 )
 from .public_pages import ensure_public_body_pages
 from .sanitise import one_line
@@ -267,7 +268,7 @@ def merge_projects(duplicate: ProjectPage, into: ProjectPage, *, user=None) -> P
 HOLDER, EDITOR = confirmation.HOLDER, confirmation.EDITOR
 confirmation_of = confirmation.confirmation_of
 #: Records a harvest saw unchanged (their `ProjectSource.last_seen` set): the index follows.
-seen_by_sources = confirmation.seen_by_sources
+seen_by_sources = sources_seen
 age_freshness_index = confirmation.age_index
 reminder_due = confirmation.reminder_due
 count_reminder = confirmation.count_reminder

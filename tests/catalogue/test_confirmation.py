@@ -199,6 +199,10 @@ def test_an_editor_restores_an_archived_page(tree, client, settings, django_user
     page.refresh_from_db()
     assert page.live and not archive.is_archived(page)
     assert confirmation.confirmation_of(page).by == "editor"
+    # Each page of the admin's listing has "Confirmer à jour", opening the queue on it.
+    listing = client.get(f"/admin/pages/{tree.projects.pk}/").content.decode()
+    assert f"/admin/fraicheur/?page={page.pk}" in listing
+    assert "Confirmer à jour" in client.get(f"/admin/fraicheur/?page={page.pk}").content.decode()
     # Restored by an editor, it is not archived again by the next run.
     _unlisted_for("ffe", 1)
     page.refresh_from_db()
