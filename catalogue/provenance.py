@@ -139,14 +139,13 @@ def touch_source(source: ProjectSource, seen_at) -> None:
 
 def sources_seen(page_ids, seen_at) -> None:
     """Records a source listed unchanged (their `last_seen` set): confirmed by it. The search
-    index follows in bulk (`catalogue.confirmation`), and the open-data dumps, whose records
-    carry `confirmed_at` (one coalesced background rewrite); no change-feed event: the
-    content did not change."""
-    from . import changes
+    index follows in bulk (`catalogue.confirmation`; the data version moves, so caches and the
+    API show the new date). A re-run that changes no content is no change of the catalogue: no
+    change-feed event, no rewrite of the dumps (their `confirmed_at` is that of their last
+    rewrite, at the next real change)."""
     from .confirmation import seen_by_sources
 
     seen_by_sources(page_ids, seen_at)
-    changes.changed()
 
 
 def curated_field_names(page: ProjectPage) -> set[str]:
