@@ -19,9 +19,13 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Tasks run inline, except in a real cluster started by a fault test (Q_SYNC=0).
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") != "0"}
-# One media folder per test run (dumps, downloaded images): CI runs SQLite and PostgreSQL side
-# by side. Subprocesses started by a test (harvest runs) inherit the run's id.
+# One media folder per test process (dumps, downloaded images): CI runs SQLite and PostgreSQL
+# side by side, each with pytest-xdist workers, whose environment comes from the controller.
+# Subprocesses started by a test (harvest runs) inherit their worker's id.
 TEST_RUN_ID = os.environ.setdefault("CARREFOUR_TEST_RUN", str(os.getpid()))
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _XDIST_WORKER and not TEST_RUN_ID.endswith(f"-{_XDIST_WORKER}"):
+    TEST_RUN_ID = os.environ["CARREFOUR_TEST_RUN"] = f"{TEST_RUN_ID}-{_XDIST_WORKER}"
 MEDIA_ROOT = VAR_DIR / f"media-{TEST_RUN_ID}"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file (not :memory:) so that subprocesses (harvest runs) see the test data; one per
