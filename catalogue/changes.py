@@ -10,6 +10,7 @@ What is derived from the pages follows, at the cost each kind of change can affo
   (`maps.grid.refresh_project` / `add_new_points`, `search.signals`);
 - the data version (`catalogue.freshness`: statistics, facet and page caches) is bumped;
 - the change is counted in `CatalogueState` once the transaction commits;
+- a page's new stage, distinction or partner is sent to listeners (`catalogue.outcomes`);
 - the open-data dumps are rewritten in the background (one django-q2 task, coalescing a burst of
   edits: an editor's publish never waits for them), or at once at the end of a bulk stream.
 
@@ -54,12 +55,14 @@ def changed(
     commit when inside a transaction). Inside `bulk_change()`, the dumps wait for its end.
     `pages` (ids) changed: the change feed gets an event for each (`catalogue.changefeed`; kind
     read from each page's state unless given: "merged", "archived"), in the writer's
-    transaction.
+    transaction; so are their outcomes (`catalogue.outcomes.observe`).
     """
-    from . import changefeed
+    from . import changefeed, outcomes
 
     freshness.bump()
     events = changefeed.record(pages, kind, merged_into=merged_into) if pages else []
+    if pages and kind is None:
+        outcomes.observe(pages)  # a new stage, distinction or partner: told to followers
     if getattr(_scope, "depth", 0):
         _scope.dirty = True
         dumps = None

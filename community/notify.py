@@ -95,15 +95,19 @@ def notify_followers(
     body="",
     target=None,
     space=None,
+    exclude=frozenset(),
 ):
-    """Notify the followers of each object in `followed` (one notification per member)."""
+    """Notify the followers of each object in `followed` (one notification per member), except
+    the members of `exclude` (ids)."""
     if not isinstance(followed, list | tuple):
         followed = [followed]
     follows = []
     seen = set()
     for obj in followed:
         for follow in Follow.objects.of(obj).select_related("user").order_by("pk"):
-            if follow.user_id in seen or (actor is not None and follow.user_id == actor.pk):
+            if follow.user_id in seen or follow.user_id in exclude:
+                continue
+            if actor is not None and follow.user_id == actor.pk:
                 continue
             seen.add(follow.user_id)
             follows.append(follow)
@@ -255,12 +259,17 @@ def fan_out(activity):
 
 
 def project_published(page, revision=None):
-    """A followed project changed (at most one notification per member and day)."""
+    """A followed project changed (at most one notification per member and day; none to those
+    just told what changed: a new stage, distinction or partner, `community.outcomes`)."""
     from django.utils import timezone
+
+    from .outcomes import told_outcome_recently
 
     if page.first_published_at and page.last_published_at:
         if (page.last_published_at - page.first_published_at).total_seconds() < 1:
             return 0  # first publication: nobody follows it yet
+    if not Follow.objects.of(page).exists():
+        return 0
     actor = revision.user if revision is not None else None
     day = timezone.localdate().isoformat()
     return notify_followers(
@@ -271,6 +280,7 @@ def project_published(page, revision=None):
         url=page.url or "",
         target=page,
         event_key=f"updated:{page.pk}:{day}",
+        exclude=told_outcome_recently(page),
     )
 
 

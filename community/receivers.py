@@ -1,7 +1,8 @@
 """Receivers for claims, follows and notifications (connected from `CommunityConfig.ready`).
 
 - every new activity entry fans out to followers' notifications (`notify.fan_out`);
-- a published change of a followed project notifies its followers;
+- a published change of a followed project notifies its followers, and its outcomes (a new
+  stage, distinction or partner, from the catalogue's `project_outcomes`) are told to them;
 - the editors' decision on a holder's edit (Wagtail workflow) is told to the holder in the site
   and by e-mail, with front-end links (Wagtail's own e-mails point members to the admin);
 - after `migrate`: editor groups may review claims, and the django-q2 schedules of the
@@ -68,11 +69,15 @@ def connect(app_config):
     from wagtail.signals import workflow_approved as wagtail_workflow_approved
     from wagtail.signals import workflow_rejected as wagtail_workflow_rejected
 
+    from catalogue.outcomes import project_outcomes
+
     from . import personal_data  # noqa: F401 - registers the export sections
     from .models import Activity
+    from .outcomes import outcomes_received
 
     post_save.connect(activity_created, sender=Activity, dispatch_uid="community_fan_out")
     wagtail_page_published.connect(page_published, dispatch_uid="community_project_published")
+    project_outcomes.connect(outcomes_received, dispatch_uid="community_project_outcomes")
     wagtail_workflow_approved.connect(workflow_approved, dispatch_uid="community_edit_approved")
     wagtail_workflow_rejected.connect(workflow_rejected, dispatch_uid="community_edit_rejected")
     post_migrate.connect(after_migrate, sender=app_config, dispatch_uid="community_5b_migrate")

@@ -1,6 +1,6 @@
 """Catalogue models, split by concern."""
 
-from .changefeed import ChangeEvent  # noqa: F401
+from .changefeed import ChangeEvent, OutcomeSnapshot  # noqa: F401
 from .choices import Scale, Stage, StructureKind, TaxonomyFamily  # noqa: F401
 from .confirmation import ProjectConfirmation  # noqa: F401
 from .editorial import (  # noqa: F401

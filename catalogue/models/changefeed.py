@@ -45,3 +45,24 @@ class ChangeEvent(models.Model):
 
     def __str__(self):
         return f"{self.page_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutcomeSnapshot(models.Model):
+    """What a project's followers were last told about (`catalogue.outcomes`): its stage, its
+    distinctions and the partners listing it, as of its last change. The next change is
+    compared with it; a difference is an outcome (a new stage, distinction or partner)."""
+
+    # No foreign key (as `ChangeEvent`): a page being deleted may be observed on its way out.
+    page_id = models.BigIntegerField(primary_key=True)
+    stage = models.CharField(max_length=20, blank=True)
+    # "name|year" of each distinction; the partners' identities ("p:<id>" or "s:<source key>").
+    distinctions = models.JSONField(default=list)
+    partners = models.JSONField(default=list)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("état suivi d'un projet")
+        verbose_name_plural = _("états suivis des projets")
+
+    def __str__(self):
+        return f"{self.page_id}: {self.stage}"

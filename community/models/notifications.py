@@ -67,6 +67,10 @@ class Notification(models.Model):
         CLAIM_REJECTED = "claim_rejected", _("Demande de porteur refusée")
         PROJECT_NEWS = "project_news", _("Actualité d'un projet suivi")
         PROJECT_UPDATED = "project_updated", _("Projet suivi mis à jour")
+        # Outcomes of a followed project (`community.outcomes`), the harvest's included.
+        PROJECT_STAGE = "project_stage", _("Nouvelle étape d'un projet suivi")
+        PROJECT_DISTINCTION = "project_distinction", _("Distinction d'un projet suivi")
+        PROJECT_PARTNER = "project_partner", _("Nouveau partenaire d'un projet suivi")
         DISCUSSION_STARTED = "discussion_started", _("Nouvelle discussion")
         COMMENTED = "commented", _("Nouveau commentaire")
         PROJECT_LINKED = "project_linked", _("Projet suivi par un espace")

@@ -1686,4 +1686,13 @@ TRANSLATIONS = {
     "Espace partenaire": "Partner area",
     "Tableau de bord du partenaire": "Partner dashboard",
     "fiche au total": ("record in all", "records in all"),
+    # Follow outcomes (issue 14)
+    "Nouvelle étape d'un projet suivi": "New stage of a followed project",
+    "Distinction d'un projet suivi": "Distinction for a followed project",
+    "Nouveau partenaire d'un projet suivi": "New partner of a followed project",
+    "« %(project)s » passe à l'étape « %(label)s »": "“%(project)s” moves to the stage “%(label)s”",
+    "« %(project)s » a reçu une distinction : %(label)s": "“%(project)s” received a distinction: %(label)s",
+    "« %(project)s » est désormais référencé par %(label)s": "“%(project)s” is now listed by %(label)s",
+    "état suivi d'un projet": "followed state of a project",
+    "états suivis des projets": "followed states of projects",
 }
