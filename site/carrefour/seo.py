@@ -6,12 +6,13 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalogue.sitemaps import CatalogueViewsSitemap, PageSitemap
+from catalogue.sitemaps import CatalogueViewsSitemap, PageSitemap, TerritorySitemap
 from community.sitemaps import CommunityViewsSitemap, DiscussionSitemap, SpaceSitemap
 
 SITEMAPS = {
     "pages": PageSitemap,
     "catalogue": CatalogueViewsSitemap,
+    "territoires": TerritorySitemap,
     "espaces": SpaceSitemap,
     "discussions": DiscussionSitemap,
     "communaute": CommunityViewsSitemap,

@@ -120,3 +120,43 @@ def test_robots_txt_points_at_the_sitemap():
     for path in ("/admin/", "/django-admin/", "/comptes/", "/compte/", "/*?*q="):
         assert f"Disallow: {path}" in lines
     assert "Disallow: /" not in lines  # the site itself stays open
+
+
+def test_territories_with_public_projects_are_listed_with_their_date(site_tree):
+    """Real records: a laureate in Paris 13e lists its commune, EPCI, department and region,
+    dated by its publication; a view-restricted project in Nantes lists nothing of Nantes."""
+    from catalogue.territories import geo
+    from tests.catalogue.factories import ffe_record, make_project
+
+    page = make_project()  # La Cravate Solidaire, INSEE 75113
+    secret = make_project(
+        ffe_record(
+            title="Atelier réservé",
+            source_id="reserve-nantes",
+            website="",
+            postal_code="44000",
+            city="Nantes",
+            insee_code="44109",
+            latitude=47.2184,
+            longitude=-1.5536,
+        )
+    )
+    PageViewRestriction.objects.create(page=secret, restriction_type="login")
+    caches["pages"].clear()
+    urls = crawl()
+    page.refresh_from_db()
+    paris = geo.current_commune("75113")
+    day = localtime(page.last_published_at).date().isoformat()
+    expected = [
+        f"/territoires/region/{paris.region_codes[0]}/",
+        "/territoires/departement/75/",
+        f"/territoires/epci/{paris.epci_code}/",
+        f"/territoires/commune/{paris.code}/",
+    ]
+    for path in expected:
+        assert path in urls and urls[path].startswith(day), path
+    assert "/territoires/" in urls
+    listed = {u for u in urls if u.startswith("/territoires/") and u != "/territoires/"}
+    assert listed == set(expected)  # nothing of Nantes (the restricted page), nothing empty
+    nantes = geo.current_commune("44109")
+    assert f"/territoires/commune/{nantes.code}/" not in urls
