@@ -124,6 +124,22 @@ def _territory_counts(kind: str, ids) -> dict[str, int]:
     return counts
 
 
+def _domain_territories(kind: str, slug: str, ids):
+    """The territories of one kind holding projects of a domain: code -> count, and the
+    territories by population class. The same for every page: held per data version."""
+
+    def compute():
+        counts = _territory_counts(kind, ids)
+        by_class: dict[int, list[geo.Territory]] = {}
+        for code in counts:
+            found = geo.get(kind, code)
+            if found is not None:
+                by_class.setdefault(found.population_class, []).append(found)
+        return counts, by_class
+
+    return places.held(("territories", kind, slug), compute)
+
+
 def _cards(pairs: list[tuple[int, float]]) -> list[dict]:
     from ..models import ProjectSearchEntry
 
@@ -157,9 +173,9 @@ def missing(territory: geo.Territory, domains: list[dict], here_ids) -> list[dic
             continue
         ids = idsets.value_ids("domaine", domain["slug"])
         nearest = places.nearest(ids, point, NEAREST, exclude=here_ids) if point else []
-        counts = _territory_counts(territory.kind, ids)
-        pool = [t for code in counts if (t := geo.get(territory.kind, code)) is not None]
-        similar = geo.comparable(territory, pool)[:COMPARABLE]
+        counts, by_class = _domain_territories(territory.kind, domain["slug"], ids)
+        pool = by_class.get(territory.population_class, ())
+        similar = geo.comparable(territory, pool, limit=COMPARABLE)
         rows.append(
             {
                 "slug": domain["slug"],

@@ -11,6 +11,7 @@ Kinds are the URL segments: ``region``, ``departement``, ``epci``, ``commune``.
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import re
 import threading
@@ -209,12 +210,19 @@ def region_of(territory: Territory) -> Territory | None:
     return get("region", territory.region_codes[0])
 
 
-def comparable(territory: Territory, candidates: list[Territory] | None = None) -> list[Territory]:
-    """Territories of the same kind and population class, nearest in population first."""
+def comparable(
+    territory: Territory, candidates: list[Territory] | None = None, limit: int | None = None
+) -> list[Territory]:
+    """Territories of the same kind and population class, nearest in population first (the
+    first `limit` of them)."""
     pool = all_of(territory.kind) if candidates is None else candidates
     cls = territory.population_class
-    same = [t for t in pool if t.code != territory.code and t.population_class == cls]
-    return sorted(same, key=lambda t: (abs(t.population - territory.population), t.code))
+    same = (t for t in pool if t.code != territory.code and t.population_class == cls)
+
+    def key(t):
+        return (abs(t.population - territory.population), t.code)
+
+    return sorted(same, key=key) if limit is None else heapq.nsmallest(limit, same, key=key)
 
 
 def contains(territory: Territory, insee: str) -> bool:

@@ -272,3 +272,23 @@ def test_api_territory_is_described_and_answers_json_404(catalogue_slice, client
     response = client.get("/api/territories/commune/00000")
     assert response.status_code == 404 and response.json()["detail"]
     assert client.get("/api/territories/pays/FR").status_code == 404
+
+
+def test_nearest_reads_the_grid_and_finds_what_a_full_scan_finds(catalogue_slice):
+    """ "Missing here" asks each domain's nearest projects: read ring by ring from the grid,
+    they are exactly the full scan's (distance, then id), wherever the point (mainland, a
+    corner of Corsica, overseas, mid-ocean: the scan past the last ring)."""
+    from catalogue.search import idsets, places
+
+    points = [(47.2184, -1.5536), (48.8566, 2.3522), (41.39, 9.16), (-21.115, 55.536),
+              (16.24, -61.53), (45.0, -30.0), (50.95, 1.85)]  # fmt: skip
+    slugs = TaxonomyGroup.objects.filter(family="domaines").values_list("slug", flat=True)
+    everything = frozenset(places.entry_places())
+    for slug in [*slugs, None]:
+        ids = everything if slug is None else idsets.value_ids("domaine", slug)
+        exclude = set(sorted(ids)[:3])
+        for point in points:
+            for limit in (1, 3, 10):
+                expected = places._scan(ids, point, limit, exclude)
+                assert places.nearest(ids, point, limit, exclude=exclude) == expected
+    assert places.nearest(frozenset(), points[0], 3) == []
