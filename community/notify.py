@@ -263,8 +263,6 @@ def project_published(page, revision=None):
     just told what changed: a new stage, distinction or partner, `community.outcomes`)."""
     from django.utils import timezone
 
-    from .outcomes import told_outcome_recently
-
     if page.first_published_at and page.last_published_at:
         if (page.last_published_at - page.first_published_at).total_seconds() < 1:
             return 0  # first publication: nobody follows it yet
@@ -281,6 +279,32 @@ def project_published(page, revision=None):
         target=page,
         event_key=f"updated:{page.pk}:{day}",
         exclude=told_outcome_recently(page),
+    )
+
+
+#: The kinds told in place of "the page was updated" (`community.outcomes`).
+OUTCOME_KINDS = (
+    Notification.Kind.PROJECT_STAGE,
+    Notification.Kind.PROJECT_DISTINCTION,
+    Notification.Kind.PROJECT_PARTNER,
+)
+
+
+def told_outcome_recently(page, minutes: int = 1) -> set[int]:
+    """Followers told an outcome of `page` just now (its publication needs no second word)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(minutes=minutes)
+    return set(
+        Notification.objects.filter(
+            recipient_id__in=Follow.objects.of(page).values("user_id"),
+            kind__in=OUTCOME_KINDS,
+            target_type=_ct(page),
+            target_id=page.pk,
+            created_at__gte=since,
+        ).values_list("recipient_id", flat=True)
     )
 
 

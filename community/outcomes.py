@@ -14,16 +14,14 @@ space (its name, its discussions) is put in them.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Follow, Notification
+from .notify import notify_followers
 
 Kind = Notification.Kind
-#: The kinds told in place of "the page was updated" (`notify.project_published`).
-OUTCOME_KINDS = (Kind.PROJECT_STAGE, Kind.PROJECT_DISTINCTION, Kind.PROJECT_PARTNER)
 
 
 def _kind_and_title(outcome, page):
@@ -61,8 +59,6 @@ def outcomes_received(sender, outcomes=(), **kwargs) -> int:
 
     from catalogue.models import ProjectPage
 
-    from .notify import notify_followers
-
     ids = {o.page_id for o in outcomes}
     followed = set(
         Follow.objects.filter(
@@ -88,20 +84,3 @@ def outcomes_received(sender, outcomes=(), **kwargs) -> int:
             event_key=event_key(outcome),
         )
     return sent
-
-
-def told_outcome_recently(page, minutes: int = 1) -> set[int]:
-    """Followers told an outcome of `page` just now (its publication needs no second word)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    since = timezone.now() - timedelta(minutes=minutes)
-    followers = Follow.objects.of(page).values("user_id")
-    return set(
-        Notification.objects.filter(
-            recipient_id__in=followers,
-            kind__in=OUTCOME_KINDS,
-            target_type=ContentType.objects.get_for_model(page, for_concrete_model=True),
-            target_id=page.pk,
-            created_at__gte=since,
-        ).values_list("recipient_id", flat=True)
-    )
