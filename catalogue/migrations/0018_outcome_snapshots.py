@@ -18,7 +18,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0016_sqlite_page_aliases_index'),
+        ('catalogue', '0017_project_confirmation'),
     ]
 
     operations = [
