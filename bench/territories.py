@@ -10,12 +10,15 @@ Measured:
 - territory pages: a full GET of ``/territoires/<kind>/<code>/`` through Django's test client
   (HTTP page cache off: every request renders), for regions, departments, EPCI and communes
   that hold projects, drawn at random; "cached" = the figures held per data version (as
-  served), "uncached" = the figures computed for each request (the baseline: their cache
-  entry deleted before each request; the engine's id sets stay held), plus the JSON API;
+  served), "uncached" = the figures computed for each request (their cache entry deleted
+  before each request; the engine's id sets, places grid and per-domain territory counts stay
+  held, per data version, as served), "baseline" = uncached as computed before (each missing
+  domain's nearest projects by a distance to every project of the domain, and the territories
+  holding the domain counted again for each page), plus the JSON API;
 - similar projects (`catalogue.search.similar.similar_projects`) of random projects, warm
   (places and code sets held per data version), against a naive ORM query (projects sharing
   a code, ordered by the number of shared codes, COUNT per candidate in the database).
-Prints p50/p95 and the ratios; targets: pages p95 < 300 ms, similar p95 < 50 ms.
+Prints p50/p95 and the ratios; targets: pages p95 < 300 ms uncached, similar p95 < 50 ms.
 """
 
 from __future__ import annotations
@@ -98,27 +101,61 @@ def main():
         cache.delete(f"territories:{freshness.current()}:{kind}/{code}")
         page(kind, code)
 
+    from contextlib import contextmanager
+
+    from catalogue.search import places
+
+    @contextmanager
+    def former_algorithm():
+        nearest, held = places.nearest, places.held
+        places.nearest, places.held = places._scan, lambda key, compute: compute()
+        try:
+            yield
+        finally:
+            places.nearest, places.held = nearest, held
+
+    def page_baseline(kind, code):
+        with former_algorithm():
+            page_uncached(kind, code)
+
     def api(kind, code):
         assert client.get(f"/api/territories/{kind}/{code}").status_code == 200
 
     for run in sample:  # warm: gazetteers, id sets, places, and each territory's figures
         page(*run)
+
+    def ratio(slow, fast):
+        return (
+            f"p50 {percentile(slow, 0.5) / percentile(fast, 0.5):.1f}x,"
+            f" p95 {percentile(slow, 0.95) / percentile(fast, 0.95):.1f}x"
+        )
+
+    misses = []
     for kind in ("region", "departement", "epci", "commune"):
         runs = [s for s in sample if s[0] == kind]
         cached, uncached = timed(page, runs), timed(page_uncached, runs)
+        baseline = timed(page_baseline, runs)
         print(f"page    {kind:11} cached   {fmt(cached)}")
         print(f"page    {kind:11} uncached {fmt(uncached)}")
+        print(f"page    {kind:11} baseline {fmt(baseline)}")
+        print(f"ratio   {kind:11} baseline / uncached: {ratio(baseline, uncached)}")
+        if percentile(uncached, 0.95) >= 0.300:
+            misses.append(kind)
     cached, uncached = timed(page, sample), timed(page_uncached, sample)
+    baseline = timed(page_baseline, sample)
     print(f"page    all kinds   cached   {fmt(cached)}")
     print(f"page    all kinds   uncached {fmt(uncached)}")
+    print(f"page    all kinds   baseline {fmt(baseline)}")
     print(f"api     all kinds   cached   {fmt(timed(api, sample))}")
-    print(
-        f"ratio   uncached / cached: p50 {percentile(uncached, 0.5) / percentile(cached, 0.5):.1f}x,"
-        f" p95 {percentile(uncached, 0.95) / percentile(cached, 0.95):.1f}x"
-    )
+    print(f"ratio   uncached / cached: {ratio(uncached, cached)}")
+    print(f"ratio   baseline / uncached: {ratio(baseline, uncached)}")
     target = "OK" if percentile(cached, 0.95) < 0.300 else "MISSED"
-    target_uncached = "OK" if percentile(uncached, 0.95) < 0.300 else "MISSED"
-    print(f"target  page p95 < 300 ms: {target} (uncached: {target_uncached})")
+    target_uncached = "OK" if percentile(uncached, 0.95) < 0.300 and not misses else "MISSED"
+    print(
+        f"target  page p95 < 300 ms: cached {target}; uncached, every kind {target_uncached}"
+        + (f" (missed: {', '.join(misses)})" if misses else "")
+        + f"; load average {os.getloadavg()[0]:.1f}"
+    )
 
     ids = list(ProjectSearchEntry.objects.values_list("pk", flat=True))
     picks = [(pk,) for pk in rng.sample(ids, min(args.similar, len(ids)))]
