@@ -37,6 +37,7 @@ class CatalogueConfig(AppConfig):
         # shared cache (page-cache versions) on a fresh database.
         pre_migrate.connect(create_cache_tables, sender=self)
         post_migrate.connect(create_cache_tables, sender=self)
+        post_migrate.connect(ensure_errata_schedule, sender=self)
 
         # Every stored image is re-encoded, and Pillow refuses to decode image bombs anywhere.
         from django.db.models.signals import pre_save
@@ -63,3 +64,10 @@ def create_cache_tables(using="default", **kwargs):
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=0)
+
+
+def ensure_errata_schedule(using="default", **kwargs):
+    """The partners' monthly digest of corrections (`catalogue.errata`), once per database."""
+    from .errata import ensure_schedule
+
+    ensure_schedule(using)

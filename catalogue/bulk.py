@@ -48,7 +48,15 @@ from .models import (
     ProjectTag,
 )
 from .page_values import ServiceError, apply_values, record_values
-from .provenance import add_source, find_existing, find_project, record_key, sources_seen
+from .provenance import (
+    add_source,
+    find_existing,
+    find_project,
+    page_digests,
+    proposals,
+    record_key,
+    sources_seen,
+)
 from .records import ProjectRecord
 from .rows import insert_rows, reserve_ids
 from .site_tree import get_project_index
@@ -470,6 +478,7 @@ def create_pages(
                 first_seen=seen_at,
                 last_seen=seen_at,
                 content_hash=record.content_hash(),
+                fields=proposals(page_digests(page), {}, seen_at),
             )
             for page, record in zip(pages, records, strict=True)
         ],

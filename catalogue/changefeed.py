@@ -7,7 +7,8 @@ public and new to the feed → created, public → updated, otherwise → unpubl
 an unpublication, a private section alike). Merges and archives pass their kind.
 
 Read by `/api/changes` (JSON) and `/api/changes/activities` (ActivityStreams 2.0): current
-events only, by id (the cursor), optionally since a date. Records are serialised when read, by
+events only, in commit order (the data version stamped at commit, then the id: the cursor),
+optionally since a date. Records are serialised when read, by
 the same serialiser as the API: a page that is not public when read is shown as unpublished,
 with its id only, whatever its event said — nothing private leaves.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 MAX_PAGE_SIZE = 1000
@@ -84,33 +86,62 @@ def stamp(event_ids: list[int], version: int) -> None:
 class FeedPage:
     count: int  # current events matching, from the cursor on
     items: list[dict]
-    cursor: str  # where the next page starts (the last event's id), opaque to readers
+    cursor: str  # where the next page starts (the last event's position), opaque to readers
     more: bool
 
 
-def parse_cursor(value: str) -> int:
-    """The cursor is the last event id read; anything else is refused (ValueError)."""
+def parse_cursor(value: str) -> tuple[int, int]:
+    """The position of the last event read: "<version>.<event id>" (a bare event id, as the
+    first cursors were, is read as that event's position); anything else is refused."""
     value = (value or "").strip()
     if not value:
-        return 0
-    number = int(value)
-    if number < 0 or number > 2**62:
+        return (0, 0)
+    parts = value.split(".")
+    if len(parts) > 2 or not all(p.isdigit() for p in parts):
         raise ValueError(value)
-    return number
+    numbers = [int(p) for p in parts]
+    if any(n > 2**62 for n in numbers):
+        raise ValueError(value)
+    if len(numbers) == 2:
+        return (numbers[0], numbers[1])
+    return (_version_of(numbers[0]), numbers[0])
 
 
-def events(*, since=None, after: int = 0):
+def _version_of(event_id: int) -> int:
     from .models import ChangeEvent
 
-    queryset = ChangeEvent.objects.filter(current=True, announced=True, pk__gt=after)
+    version = ChangeEvent.objects.filter(pk=event_id).values_list("version", flat=True).first()
+    return version or 0
+
+
+def format_cursor(version: int, event_id: int) -> str:
+    return f"{version}.{event_id}"
+
+
+def _after(position: tuple[int, int]) -> Q:
+    version, event_id = position
+    return Q(version__gt=version) | Q(version=version, pk__gt=event_id)
+
+
+def events(*, since=None, after: tuple[int, int] = (0, 0)):
+    """Current events in the order their changes committed (the data version each change
+    made, stamped under the counter's lock: a version is visible only once every smaller one
+    is). An event is listed once stamped: one whose transaction is still open, or committed a
+    moment ago, comes later, after the cursor of a reader who went past its id: never skipped."""
+    from .models import ChangeEvent
+
+    queryset = ChangeEvent.objects.filter(current=True, announced=True, version__gt=0)
+    queryset = queryset.filter(_after(after))
     if since is not None:
         queryset = queryset.filter(at__gte=since)
-    return queryset.order_by("pk")
+    return queryset.order_by("version", "pk")
 
 
-def read(*, since=None, after: int = 0, size: int = DEFAULT_PAGE_SIZE, urls=None) -> FeedPage:
+def read(*, since=None, after=(0, 0), size: int = DEFAULT_PAGE_SIZE, urls=None) -> FeedPage:
     from .api.serializers import UrlBuilder, serialise_batch
 
+    if isinstance(after, int):
+        after = (_version_of(after), after) if after else (0, 0)
     urls = urls or UrlBuilder()
     queryset = events(since=since, after=after)
     count = queryset.count()
@@ -140,18 +171,21 @@ def read(*, since=None, after: int = 0, size: int = DEFAULT_PAGE_SIZE, urls=None
                 "record": record_,
             }
         )
-    cursor = str(rows[-1]["pk"]) if rows else (str(after) if after else "")
+    if rows:
+        cursor = format_cursor(rows[-1]["version"], rows[-1]["pk"])
+    else:
+        cursor = format_cursor(*after) if after != (0, 0) else ""
     return FeedPage(count=count, items=items, cursor=cursor, more=more)
 
 
-def _created_after(page_ids: list[int], after: int) -> set[int]:
+def _created_after(page_ids: list[int], after: tuple[int, int]) -> set[int]:
     """The pages whose creation event comes after the cursor (unseen by this reader)."""
     from .models import ChangeEvent
 
     if not page_ids:
         return set()
     return set(
-        ChangeEvent.objects.filter(page_id__in=page_ids, kind="created", pk__gt=after)
+        ChangeEvent.objects.filter(_after(after), page_id__in=page_ids, kind="created")
         .values_list("page_id", flat=True)
         .distinct()
     )

@@ -72,12 +72,33 @@ def changed(
 def _committed(dumps: str | None, events=()) -> None:
     from . import changefeed
 
-    changefeed.stamp(list(events), count_change())
+    # One transaction: the counter's row stays locked until the events carry their version,
+    # so versions become visible in the order they are given (the feed's cursor relies on it).
+    with transaction.atomic():
+        changefeed.stamp(list(events), count_change())
     freshness.bump()  # readers that filled a cache between the bump and the commit
     if dumps == NOW:
         write_dumps()
     elif dumps == LATER:
         queue_dumps()
+
+
+#: Events a writer committed but could not stamp (its process died in between) are stamped by
+#: the feed's next reader once they are this old.
+UNSTAMPED_AFTER = timedelta(minutes=5)
+
+
+def stamp_late(now=None) -> int:
+    """Stamp committed events left without a version (a writer died between its commit and
+    its stamp); an open transaction's events are invisible here, and stay so."""
+    from .models import ChangeEvent
+
+    limit = (now or timezone.now()) - UNSTAMPED_AFTER
+    late = ChangeEvent.objects.filter(version=0, at__lt=limit)
+    if not late.exists():
+        return 0
+    with transaction.atomic():
+        return late.update(version=count_change())
 
 
 @contextmanager
@@ -215,19 +236,128 @@ def _source_changed(sender, instance, **kwargs):
 
 
 def _partner_changed(sender, instance, **kwargs):
-    # Partner names and counts show on project pages, partner pages and in the dumps.
-    changed()
+    # Partner names and counts show on project pages, partner pages and in the dumps; the
+    # records of its projects carry its name and licence: a rename updates each in the feed.
+    changed(pages=_take(instance))
+
+
+#: What a project's record shows of its partner, and of its nomenclature codes and groups.
+PARTNER_EXPORTED = ("title", "data_licence")
+CODE_EXPORTED = ("code", "name")
+GROUP_EXPORTED = ("name", "slug")
+
+
+_pending = threading.local()
+
+
+def _stash(instance, pages) -> None:
+    """Pages whose records change with `instance`, between its pre- and post- signals."""
+    if not hasattr(_pending, "pages"):
+        _pending.pages = {}
+    _pending.pages[(type(instance).__name__, instance.pk)] = pages
+
+
+def _take(instance) -> list[int]:
+    return getattr(_pending, "pages", {}).pop((type(instance).__name__, instance.pk), [])
+
+
+def _exported_change(model, instance, fields, update_fields=None) -> bool:
+    if not instance.pk or (update_fields is not None and not set(fields) & set(update_fields)):
+        return False
+    before = model.objects.filter(pk=instance.pk).values(*fields).first()
+    return before is not None and any(before[f] != getattr(instance, f) for f in fields)
+
+
+def partner_pages(partner_ids) -> list[int]:
+    from .models import ProjectSource
+
+    rows = ProjectSource.objects.filter(partner_id__in=partner_ids)
+    return sorted(set(rows.values_list("project_id", flat=True)))
+
+
+def code_pages(code_ids) -> list[int]:
+    from .models import ProjectPage
+
+    rows = ProjectPage.codes.through.objects.filter(nomenclaturecode_id__in=code_ids)
+    return sorted(set(rows.values_list("projectpage_id", flat=True)))
+
+
+def group_pages(group_ids) -> list[int]:
+    from .models import NomenclatureCode
+
+    codes = NomenclatureCode.groups.through.objects.filter(taxonomygroup_id__in=group_ids)
+    return code_pages(codes.values_list("nomenclaturecode_id", flat=True))
+
+
+def _partner_saving(sender, instance, **kwargs):
+    from .models import PartnerPage
+
+    if _exported_change(PartnerPage, instance, PARTNER_EXPORTED, kwargs.get("update_fields")):
+        _stash(instance, partner_pages([instance.pk]))
+
+
+def _partner_deleting(sender, instance, **kwargs):
+    _stash(instance, partner_pages([instance.pk]))  # their records fall back on the source
+
+
+def _taxonomy_saving(sender, instance, **kwargs):
+    from .models import NomenclatureCode
+
+    if sender is NomenclatureCode:
+        if _exported_change(sender, instance, CODE_EXPORTED, kwargs.get("update_fields")):
+            _stash(instance, code_pages([instance.pk]))
+    elif _exported_change(sender, instance, GROUP_EXPORTED, kwargs.get("update_fields")):
+        _stash(instance, group_pages([instance.pk]))
+
+
+def _taxonomy_deleting(sender, instance, **kwargs):
+    from .models import NomenclatureCode
+
+    pick = code_pages if sender is NomenclatureCode else group_pages
+    _stash(instance, pick([instance.pk]))
+
+
+def _taxonomy_changed(sender, instance, **kwargs):
+    """A code renamed or merged away (deleted once its pages moved), a group renamed: the
+    records of the pages that carry them change; one bulk "updated" event each."""
+    pages = _take(instance)
+    if pages:
+        changed(pages=pages)
+
+
+def _code_groups_changed(sender, instance, action, pk_set=None, **kwargs):
+    from .models import NomenclatureCode
+
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, NomenclatureCode):
+        pages = code_pages([instance.pk])
+    else:
+        pages = group_pages([instance.pk]) if action == "post_clear" else code_pages(pk_set or ())
+    if pages:
+        changed(pages=pages)
 
 
 def connect():
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
     from wagtail.signals import page_published, page_unpublished
 
-    from .models import PartnerPage, ProjectSource
+    from .models import NomenclatureCode, PartnerPage, ProjectSource, TaxonomyGroup
 
     uid = "catalogue-changed-"
     post_save.connect(_source_changed, sender=ProjectSource, dispatch_uid=uid + "source+")
     post_delete.connect(_source_changed, sender=ProjectSource, dispatch_uid=uid + "source-")
+    pre_save.connect(_partner_saving, sender=PartnerPage, dispatch_uid=uid + "partner-save")
+    pre_delete.connect(_partner_deleting, sender=PartnerPage, dispatch_uid=uid + "partner-del0")
     for signal, name in ((page_published, "published"), (page_unpublished, "unpublished")):
         signal.connect(_partner_changed, sender=PartnerPage, dispatch_uid=uid + "partner-" + name)
     post_delete.connect(_partner_changed, sender=PartnerPage, dispatch_uid=uid + "partner-del")
+    for model in (NomenclatureCode, TaxonomyGroup):
+        name = model.__name__
+        pre_save.connect(_taxonomy_saving, sender=model, dispatch_uid=uid + name + "-save")
+        post_save.connect(_taxonomy_changed, sender=model, dispatch_uid=uid + name + "-saved")
+        pre_delete.connect(_taxonomy_deleting, sender=model, dispatch_uid=uid + name + "-del0")
+        post_delete.connect(_taxonomy_changed, sender=model, dispatch_uid=uid + name + "-del")
+    m2m_changed.connect(
+        _code_groups_changed, sender=NomenclatureCode.groups.through, dispatch_uid=uid + "groups"
+    )

@@ -11,6 +11,7 @@ import logging
 from django.db import transaction
 
 from .confirmation import HOLDER, confirm
+from .errata import snapshot
 from .models import NomenclatureCode, ProjectPage
 from .page_values import ServiceError, safe_value
 from .project_fields import HOLDER_FIELDS
@@ -37,6 +38,7 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
         raise ServiceError(f"Champs non modifiables par le porteur : {', '.join(sorted(unknown))}")
     live = ProjectPage.objects.select_for_update().get(pk=page.pk)
     draft = live.get_latest_revision_as_object()
+    before = snapshot(draft, (*HOLDER_FIELDS, "insee_code", "location"))  # for the errata
     changed = _holder_values(draft, cleaned_data)
     if _holder_codes(draft, cleaned_data):
         changed.append("codes")
@@ -52,7 +54,9 @@ def apply_holder_edit(page: ProjectPage, user, cleaned_data: dict, *, publish: b
         revision.publish(user=user, skip_permission_checks=True)
     else:
         _submit_for_moderation(draft, revision, user)
-    mark_curated(live, changed, by="holder", user=user)
+    mark_curated(
+        live, changed, by="holder", user=user, before=before, after=draft, revision=revision
+    )
     # The holder looked at the page and changed it: it is confirmed by them.
     confirm(live, HOLDER, user=user)
     return revision

@@ -9,6 +9,8 @@ and the bulk write paths.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -109,6 +111,7 @@ def record_source(page, record, source_key, partner, seen_at, record_hash):
             "first_seen": seen_at,
             "last_seen": seen_at,
             "content_hash": record_hash,
+            "fields": proposals(record_digests(record), {}, seen_at),
         },
     )
     if not created:
@@ -120,6 +123,7 @@ def record_source(page, record, source_key, partner, seen_at, record_hash):
         source.still_listed = True
         source.missed_runs = 0
         source.content_hash = record_hash
+        source.fields = proposals(record_digests(record), source.fields, seen_at)
         source.save()
     return source
 
@@ -152,9 +156,21 @@ def curated_field_names(page: ProjectPage) -> set[str]:
     return set(page.curated_fields.values_list("field_name", flat=True))
 
 
-def mark_curated(page: ProjectPage, field_names, *, by: str, user=None) -> None:
-    """Record that a person edited these fields: harvests leave them alone from now on."""
+def mark_curated(
+    page: ProjectPage, field_names, *, by: str, user=None, before=None, after=None, revision=None
+) -> None:
+    """Record that a person edited these fields: harvests leave them alone from now on.
+
+    Given the page `before` and `after` the edit, each changed value is also kept as a
+    correction for the partners listing the page (`catalogue.errata`)."""
     now = timezone.now()
+    field_names = list(field_names)
+    if before is not None and after is not None:
+        from .errata import record_corrections
+
+        record_corrections(
+            page, before, after, field_names, by=by, revision_id=getattr(revision, "pk", None)
+        )
     for name in field_names:
         if name not in CURATABLE_FIELDS:
             continue
@@ -177,3 +193,62 @@ def add_source(
     return record_source(
         page, record, source_key, partner, seen_at or timezone.now(), record.content_hash()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Per field: what each listing proposes (compared with the page by `catalogue.field_origins`)
+# ---------------------------------------------------------------------------------------------
+#: The fields whose origin the project page shows (what a source may propose).
+ORIGIN_FIELDS = tuple(name for name in CURATABLE_FIELDS if name not in ("tags", "image"))
+
+
+def _digest(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _digests(values: dict, codes) -> dict[str, str]:
+    found = {}
+    for name in ORIGIN_FIELDS:
+        if name == "codes":
+            value = sorted(codes)
+        elif name == "location":
+            lat, lng = values.get("latitude"), values.get("longitude")
+            value = [round(lat, 6), round(lng, 6)] if lat is not None and lng is not None else None
+        else:
+            value = values.get(name)
+        if value not in (None, "", []):
+            found[name] = _digest(value)
+    return found
+
+
+def page_digests(page: ProjectPage) -> dict[str, str]:
+    """The digest of each non-empty origin field of a page (its codes read once)."""
+    values = {name: getattr(page, name, None) for name in ORIGIN_FIELDS}
+    values["latitude"], values["longitude"] = page.latitude, page.longitude
+    return _digests(values, [code.code for code in page.codes.all()])
+
+
+def record_digests(record: ProjectRecord) -> dict[str, str]:
+    """What a record proposes, field by field, as the page would hold it."""
+    from .models import NomenclatureCode
+    from .page_values import record_values
+
+    codes = []
+    if record.codes:
+        codes = NomenclatureCode.objects.filter(code__in=record.codes).values_list(
+            "code", flat=True
+        )
+    return _digests(record_values(record), list(codes))
+
+
+def proposals(digests: dict[str, str], previous: dict, seen_at) -> dict[str, list]:
+    """{field: [digest, since]}: a value proposed before keeps the date it was first seen."""
+    when = (seen_at or timezone.now()).isoformat()
+    previous = previous or {}
+    result = {}
+    for name, digest in digests.items():
+        old = previous.get(name)
+        same = isinstance(old, list) and len(old) == 2 and old[0] == digest
+        result[name] = old if same else [digest, when]
+    return result

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from . import language
+from . import errata_views, language
 from .maps import views as map_views
 from .search import views as search_views
 from .stats import views as stats_views
@@ -19,6 +19,21 @@ urlpatterns = [
     path("", include("catalogue.api.urls")),
     path("langue/", language.choose_language, name="choose-language"),
     path("carte/", map_views.map_page, name="map-page"),
+    path(
+        "partenaires/<slug:slug>/corrections/",
+        errata_views.partner_errata,
+        name="partner-errata",
+    ),
+    path(
+        "partenaires/<slug:slug>/corrections.csv",
+        errata_views.partner_errata_csv,
+        name="partner-errata-csv",
+    ),
+    path(
+        "partenaires/<slug:slug>/corrections.json",
+        errata_views.partner_errata_json,
+        name="partner-errata-json",
+    ),
     path("statistiques/", stats_views.statistics_page, name="statistics"),
     path("territoires/", territory_views.territory_index, name="territory-index"),
     re_path(rf"^territoires/{TERRITORY}/$", territory_views.territory_page, name="territory"),

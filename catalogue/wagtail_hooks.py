@@ -67,7 +67,15 @@ def track_editor_curation(request, page):
     after, before = revisions[0].as_object(), revisions[1].as_object()
     from .services import mark_curated
 
-    mark_curated(page, changed_curatable_fields(before, after), by="editor", user=request.user)
+    mark_curated(
+        page,
+        changed_curatable_fields(before, after),
+        by="editor",
+        user=request.user,
+        before=before,
+        after=after,
+        revision=revisions[0],
+    )
 
 
 # --- freshness queue (/admin/fraicheur/) and each page's "Confirmer à jour" -------------------

@@ -22,6 +22,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from catalogue import services
 from catalogue.models import ProjectPage
 from importers.admin_preview import build_preview, draft_source
+from importers.dedup_decisions import differences, remember
 from importers.models import DuplicateCandidate, HarvestRun, Source, TagMapping, UnknownTag
 from importers.recoding import tag_key
 
@@ -178,6 +179,9 @@ class DuplicateQueueView(HarvestAdminView):
             DuplicateCandidate, pk=request.POST.get("candidate"), status="pending"
         )
         decision = request.POST.get("decision")
+        if decision in ("merge", "apart"):
+            # Remembered before the merge moves the record's provenance: later runs apply it.
+            remember(candidate, same=decision == "merge", user=request.user)
         if decision == "merge":
             try:
                 services.merge_projects(candidate.project, candidate.existing, user=request.user)
@@ -215,6 +219,9 @@ class DuplicateQueueView(HarvestAdminView):
                 "candidate": c,
                 "project": pages.get(c.project_id),
                 "existing": pages.get(c.existing_id),
+                "fields": differences(pages[c.project_id], pages[c.existing_id])
+                if c.project_id in pages and c.existing_id in pages
+                else [],
             }
             for c in page
         ]

@@ -153,8 +153,11 @@ class DedupIndex:
                 self.by_commune.setdefault(insee, []).append((pk, shape))
         self.loaded = True
 
-    def match(self, record: ProjectRecord, exclude: set[int] = frozenset()) -> Match | None:
-        """The best page for this record; pages in `exclude` are only doubtful matches."""
+    def match(
+        self, record: ProjectRecord, exclude: set[int] = frozenset(), never: set[int] = frozenset()
+    ) -> Match | None:
+        """The best page for this record; pages in `exclude` are only doubtful matches, pages
+        in `never` (an editor kept them apart from this record) no match at all."""
         if not self.loaded:
             self.load()
         best: Match | None = None
@@ -162,6 +165,8 @@ class DedupIndex:
         domain = registrable_domain(record.website)
         site = site_identity(record.website)
         for pk, other, insee, other_site in self.by_domain.get(domain, ()) if domain else ():
+            if pk in never:
+                continue
             candidate = _domain_match(pk, shape, other, record.insee_code, insee, site, other_site)
             if candidate is not None:
                 candidate.reasons = f"même site web ({domain})" + candidate.reasons
@@ -169,7 +174,7 @@ class DedupIndex:
         if record.insee_code:
             for pk, other in self.by_commune.get(record.insee_code, ()):
                 similarity = shape_similarity(shape, other, floor=DOUBT_TITLE)
-                if similarity < DOUBT_TITLE:
+                if similarity < DOUBT_TITLE or pk in never:
                     continue
                 candidate = Match(
                     pk,

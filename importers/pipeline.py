@@ -26,6 +26,7 @@ from importers import scope
 from importers.crawl import diagnostics as diag
 from importers.crawl.transforms import transform_item
 from importers.dedup import DedupIndex, Match
+from importers.dedup_decisions import apart, decisions_for, key_text, same_page
 from importers.geocode import Geocoder
 from importers.models import DuplicateCandidate, HarvestError, HarvestRun, ItemFingerprint
 from importers.normalise import links
@@ -93,6 +94,7 @@ class Pipeline:
         self.suggestions = RunSuggestions(source.name)
         self.geocoder = geocoder or Geocoder()
         self.dedup = DedupIndex(source.name)
+        self.decisions = decisions_for(source.name)  # editors' past decisions on pairs
         # One bulk stream for the whole run (its batches share slug and index statistics).
         self.bulk = services.bulk_stream()
         self.pending: list[Outcome] = []
@@ -469,7 +471,12 @@ class Pipeline:
 
     # -- output -----------------------------------------------------------------------------
     def resolve_new(self, record) -> int | None:
-        match = self.dedup.match(record, exclude=self.claimed)
+        decided = self.decisions.get(key_text(services.record_key(record)), {})
+        same = same_page(decided, self.claimed)
+        if same is not None:  # an editor said so in an earlier run
+            self.claimed.add(same)
+            return same
+        match = self.dedup.match(record, exclude=self.claimed, never=apart(decided))
         if match is None:
             return None
         if match.sure:

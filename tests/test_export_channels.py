@@ -42,7 +42,12 @@ LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S
 
 
 @pytest.fixture
-def hostile(db):
+def hostile(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the change feed lists it
+        return _hostile_page()
+
+
+def _hostile_page():
     services.ensure_site_tree()
     record = ffe_record(
         title=f"{FORMULAS[0]} Projet hostile",

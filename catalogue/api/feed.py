@@ -18,6 +18,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from .. import changefeed
+from .. import changes as catalogue_changes
 from .ratelimit import rate_limited
 from .serializers import UrlBuilder, serialise_batch
 
@@ -78,6 +79,7 @@ def _read(request):
     except ValueError as error:
         raise BadRequest(_("Paramètre « cursor » invalide.")) from error
     urls = UrlBuilder(base_url=_base_url(request))
+    catalogue_changes.stamp_late()
     return changefeed.read(since=since, after=after, size=_page_size(request.GET), urls=urls)
 
 

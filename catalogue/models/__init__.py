@@ -3,6 +3,7 @@
 from .changefeed import ChangeEvent, OutcomeSnapshot  # noqa: F401
 from .choices import Scale, Stage, StructureKind, TaxonomyFamily  # noqa: F401
 from .confirmation import ProjectConfirmation  # noqa: F401
+from .corrections import ErrataDigest, FieldCorrection  # noqa: F401
 from .editorial import (  # noqa: F401
     ArticleIndexPage,
     ArticlePage,

@@ -4,7 +4,9 @@ Appended by the one write path (`catalogue.changes.changed(pages=…)`), never b
 page's latest event is `current`; the feed (`/api/changes`) lists only current events, so a
 subscriber that resumes from a cursor gets each changed page once, in its latest state.
 `announced` says the page has been public at this event or before: a page that never was is
-never mentioned, not even as unpublished.
+never mentioned, not even as unpublished. `version` is stamped once the writer's transaction
+commits, in commit order: the feed lists events by it, so a reader's cursor never passes an
+event committed late by a long transaction.
 """
 
 from django.db import models
@@ -35,10 +37,14 @@ class ChangeEvent(models.Model):
         verbose_name_plural = _("changements du catalogue")
         indexes = [
             models.Index(fields=["page_id", "current"], name="changeevent_page"),
+            # The feed's order: commit order (the version stamped at commit), then id.
             models.Index(
-                fields=["id"],
-                name="changeevent_feed",
+                fields=["version", "id"],
+                name="changeevent_feed_order",
                 condition=models.Q(current=True, announced=True),
+            ),
+            models.Index(
+                fields=["at"], name="changeevent_unstamped", condition=models.Q(version=0)
             ),
             models.Index(fields=["at"], name="changeevent_at"),
         ]

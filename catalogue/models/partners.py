@@ -60,6 +60,14 @@ class PartnerPage(Page):
     openscraper_spider_id = models.CharField(
         _("identifiant OpenScraper"), max_length=64, blank=True
     )
+    contact_email = models.EmailField(
+        _("adresse de contact"),
+        blank=True,
+        help_text=_(
+            "Reçoit chaque mois le relevé des corrections apportées aux fiches du partenaire "
+            "(jamais affichée sur le site)."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("logo"),
@@ -72,6 +80,7 @@ class PartnerPage(Page):
                 FieldPanel("category"),
                 FieldPanel("activities"),
                 FieldPanel("openscraper_spider_id"),
+                FieldPanel("contact_email"),
             ],
             heading=_("Données"),
         ),

@@ -408,6 +408,10 @@ class ProjectSource(models.Model):
     still_listed = models.BooleanField(_("toujours référencé par la source"), default=True)
     missed_runs = models.PositiveSmallIntegerField(default=0)
     content_hash = models.CharField(max_length=64, blank=True)
+    # What this listing proposes for each field: {field: [digest of the value, since when]}
+    # (`catalogue.provenance.proposals`); the page's provenance section compares it with the
+    # page's values to say which source supplied which field.
+    fields = models.JSONField(_("valeurs proposées"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("provenance")

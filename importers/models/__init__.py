@@ -1,7 +1,7 @@
 """Importer models, split by concern: sources, runs, tag mappings, deduplication, geocoding."""
 
 from .confirmations import CodeConfirmation  # noqa: F401
-from .dedup import DuplicateCandidate  # noqa: F401
+from .dedup import DuplicateCandidate, DuplicateDecision  # noqa: F401
 from .fingerprints import ItemFingerprint  # noqa: F401
 from .geocoding import GeocodeCache  # noqa: F401
 from .mappings import TagMapping, UnknownTag  # noqa: F401

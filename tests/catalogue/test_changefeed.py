@@ -68,7 +68,9 @@ def pages(site_tree, django_capture_on_commit_callbacks):
     return one_by_one + bulk
 
 
-def test_feed_replays_to_the_same_catalogue_and_resumes(pages, site_tree):
+def test_feed_replays_to_the_same_catalogue_and_resumes(
+    pages, site_tree, django_capture_on_commit_callbacks
+):
     client = Client()
     items, cursor, count = follow(client, "/api/changes?page_size=2")
     assert count == len(items) == 5
@@ -79,17 +81,18 @@ def test_feed_replays_to_the_same_catalogue_and_resumes(pages, site_tree):
 
     a, b, c, d, e = pages
     mark = timezone.now()
-    services.upsert_project(
-        _record(0, description="Une description nouvelle."), source_key="Apriles"
-    )
-    b.unpublish()
-    PageViewRestriction.objects.create(page=c, restriction_type="login")
-    services.merge_projects(d, a)  # d (source Autre) was the same project as a (Apriles)
-    e.delete()
-    hidden = ProjectPageFactory(parent=site_tree.projects, title="Jamais publique")
-    PageViewRestriction.objects.create(page=hidden, restriction_type="login")
-    hidden.save_revision().publish()
-    fresh = services.upsert_project(_record(20), source_key="Apriles").page
+    with django_capture_on_commit_callbacks(execute=True):  # each change commits
+        services.upsert_project(
+            _record(0, description="Une description nouvelle."), source_key="Apriles"
+        )
+        b.unpublish()
+        PageViewRestriction.objects.create(page=c, restriction_type="login")
+        services.merge_projects(d, a)  # d (source Autre) was the same project as a (Apriles)
+        e.delete()
+        hidden = ProjectPageFactory(parent=site_tree.projects, title="Jamais publique")
+        PageViewRestriction.objects.create(page=hidden, restriction_type="login")
+        hidden.save_revision().publish()
+        fresh = services.upsert_project(_record(20), source_key="Apriles").page
 
     more, cursor2, count2 = follow(client, f"/api/changes?cursor={cursor}&page_size=2")
     kinds = {i["project"]: i["kind"] for i in more}
@@ -130,7 +133,7 @@ def test_feed_events_come_from_the_write_path(pages):
     assert ChangeEvent.objects.filter(page_id=a.pk).count() == before + 1  # history kept
 
 
-def test_activity_streams_collection(pages):
+def test_activity_streams_collection(pages, django_capture_on_commit_callbacks):
     client = Client()
     response = client.get("/api/changes/activities")
     assert response.status_code == 200
@@ -139,7 +142,8 @@ def test_activity_streams_collection(pages):
     assert collection["type"] == "OrderedCollection"
     assert collection["totalItems"] == 5
     assert "https://www.w3.org/ns/activitystreams" in collection["@context"]
-    pages[1].unpublish()
+    with django_capture_on_commit_callbacks(execute=True):
+        pages[1].unpublish()
     first = client.get(urlsplit(collection["first"]).path + "?cursor=&page_size=10").json()
     assert first["type"] == "OrderedCollectionPage" and first["partOf"].endswith(
         "/api/changes/activities"
@@ -161,3 +165,90 @@ def test_bad_parameters_answer_400(pages, query):
     response = Client().get(f"/api/changes?{query}")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+def test_a_cursor_never_skips_an_event_committed_late(pages, django_capture_on_commit_callbacks):
+    """A long transaction writes its event first (a lower id) and commits after a reader went
+    past a later one: the reader still gets it, after the cursor it kept."""
+    from catalogue import changes
+
+    a, b, *_rest = pages
+    client = Client()
+    _items, cursor, _count = follow(client, "/api/changes")
+    with django_capture_on_commit_callbacks(execute=False) as long_transaction:
+        changes.changed(pages=[a.pk])  # written, not committed yet
+    late = ChangeEvent.objects.get(page_id=a.pk, current=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        changes.changed(pages=[b.pk])  # a short transaction commits meanwhile
+    quick = ChangeEvent.objects.get(page_id=b.pk, current=True)
+    assert late.pk < quick.pk  # an id cursor would now pass the late event for ever
+
+    seen, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    assert [i["project"] for i in seen] == [b.pk]
+    for callback in long_transaction:  # the long transaction commits
+        callback()
+    seen, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    assert [(i["project"], i["kind"]) for i in seen] == [(a.pk, "updated")]
+    assert follow(client, f"/api/changes?cursor={cursor}")[0] == []
+    # A first-generation cursor (a bare event id) still resumes where it was.
+    assert [i["project"] for i in follow(client, f"/api/changes?cursor={quick.pk}")[0]] == [a.pk]
+
+
+def test_events_left_unstamped_by_a_dead_writer_are_stamped_later(pages):
+    from datetime import timedelta
+
+    from catalogue import changes
+
+    changes.changed(pages=[pages[0].pk])  # committed, but its process died before the stamp
+    event = ChangeEvent.objects.get(page_id=pages[0].pk, current=True)
+    assert event.version == 0 and changes.stamp_late() == 0  # maybe still committing
+    later = timezone.now() + changes.UNSTAMPED_AFTER + timedelta(seconds=1)
+    assert changes.stamp_late(now=later) == 1
+    event.refresh_from_db()
+    assert event.version > 0
+
+
+def test_partner_rename_and_taxonomy_changes_update_their_pages(
+    pages, django_capture_on_commit_callbacks
+):
+    from catalogue.models import NomenclatureCode, PartnerPage, TaxonomyGroup
+
+    client = Client()
+    _items, cursor, _count = follow(client, "/api/changes")
+    apriles_pages = {p.pk for p in pages[:3]}
+    with django_capture_on_commit_callbacks(execute=True):
+        partner = PartnerPage.objects.get(title="APRILES")
+        partner.title = "Apriles, le réseau"
+        partner.save_revision().publish()
+    seen, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    assert {i["project"] for i in seen} == apriles_pages
+    assert {i["kind"] for i in seen} == {"updated"}
+    assert {s["partner"] for s in seen[0]["record"]["sources"]} == {"Apriles, le réseau"}
+
+    # A code renamed: every page carrying it (all five here) is updated, in bulk.
+    with django_capture_on_commit_callbacks(execute=True):
+        code = NomenclatureCode.objects.get(code="COH")
+        code.name = code.name + " (renommé)"
+        code.save()
+    seen, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    assert {i["project"] for i in seen} == {p.pk for p in pages}
+    # A group renamed, then a code merged into another (its pages moved, then it is deleted).
+    with django_capture_on_commit_callbacks(execute=True):
+        group = TaxonomyGroup.objects.filter(codes__code="COH").first()
+        group.name = group.name + " (renommé)"
+        group.save()
+    assert {i["project"] for i in follow(client, f"/api/changes?cursor={cursor}")[0]} == {
+        p.pk for p in pages
+    }
+    _items, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    with django_capture_on_commit_callbacks(execute=True):
+        NomenclatureCode.objects.get(code="COH").delete()
+    seen, cursor, _count = follow(client, f"/api/changes?cursor={cursor}")
+    assert {i["project"] for i in seen} == {p.pk for p in pages}
+    assert all("COH" not in i["record"]["codes"] for i in seen)
+    # A partner's edit that changes nothing its projects show writes no event.
+    with django_capture_on_commit_callbacks(execute=True):
+        partner = PartnerPage.objects.get(pk=partner.pk)
+        partner.description = "<p>Un réseau.</p>"
+        partner.save_revision().publish()
+    assert follow(client, f"/api/changes?cursor={cursor}")[0] == []

@@ -97,14 +97,21 @@ def _copies():
     return {row.source_id: row for row in rows}
 
 
-def test_peer_feed_harvested_twice_incrementally(site_tree, peer):
+def test_peer_feed_harvested_twice_incrementally(
+    site_tree, peer, django_capture_on_commit_callbacks
+):
     client = Client()
-    origin = [services.upsert_project(_record(n), source_key="Origine").page for n in range(3)]
+    # The feed lists changes once committed (their version is stamped at commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        origin = [services.upsert_project(_record(n), source_key="Origine").page for n in range(3)]
     first_cursor = peer.snapshot(client, "/api/changes?page_size=2")
     # The peer changes: one updated, one withdrawn, one new; the feed from the cursor on.
-    services.upsert_project(_record(0, summary="Un résumé revu par le pair."), source_key="Origine")
-    origin[1].unpublish()
-    origin.append(services.upsert_project(_record(3), source_key="Origine").page)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upsert_project(
+            _record(0, summary="Un résumé revu par le pair."), source_key="Origine"
+        )
+        origin[1].unpublish()
+        origin.append(services.upsert_project(_record(3), source_key="Origine").page)
     peer.snapshot(client, f"/api/changes?page_size=2&cursor={first_cursor}")
     ids = [str(page.pk) for page in origin]
     # The peer is another platform: its pages are not ours (no duplicate to recognise).
