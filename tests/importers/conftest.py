@@ -283,7 +283,7 @@ def run_crawl_subprocess(
     *,
     limit: int | None = None,
     settings: dict[str, Any] | None = None,
-    timeout: float = 60,
+    timeout: float = 240,  # a hang guard, not a speed limit (a loaded CI machine)
     prelude: str = "",
     env: dict[str, str | None] | None = None,
 ) -> CrawlOutput:
