@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0019_change_feed_commit_order'),
+        ('catalogue', '0020_change_feed_commit_order'),
         ('importers', '0007_code_confirmations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

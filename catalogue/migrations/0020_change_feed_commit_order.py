@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0018_errata_and_field_provenance'),
+        ('catalogue', '0019_errata_and_field_provenance'),
     ]
 
     operations = [

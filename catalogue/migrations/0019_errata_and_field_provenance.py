@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0017_project_confirmation'),
+        ('catalogue', '0018_outcome_snapshots'),
     ]
 
     operations = [
