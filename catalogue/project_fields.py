@@ -249,8 +249,27 @@ PROJECT_FIELDS: tuple[ProjectField, ...] = (
         public="licence_url",
         doc=_("Texte de la licence (Licence Ouverte), sinon null."),
     ),
+    F(
+        "description",
+        curatable=True,
+        holder=True,
+        text=RICH,
+        public="description",
+        doc=_(
+            "Description du projet en texte brut : paragraphes séparés par une ligne vide, "
+            "éléments de liste précédés de « - »."
+        ),
+    ),
+    F(
+        "description_html",
+        kind=COMPUTED,
+        public="description_html",
+        doc=_(
+            "La même description en HTML assaini (p, h3, ul, ol, li, b, i, br et liens "
+            'http(s) ou mailto en rel="noopener nofollow" seulement).'
+        ),
+    ),
     # Not published in the open data (contacts stay on the page; the point is lat/lng).
-    F("description", curatable=True, holder=True, text=RICH),
     F("image", column="image_id", curatable=True, holder=True, indexed=True),
     F("facebook_url", curatable=True, social="facebook", text=URL),
     F("twitter_url", curatable=True, social="twitter", text=URL),

@@ -292,6 +292,20 @@ def rich_text(value, *, relative_links: bool = False) -> str:
         result = again
 
 
+def rich_text_as_text(value) -> str:
+    """Rich text → plain text that keeps its shape: paragraphs (and headings, lists) separated
+    by a blank line, list items on their own lines after "- ", line breaks kept."""
+    # Whitespace in HTML is one space; the structure's tags make the lines.
+    marked = rich_text(value).replace("\n", " ").replace("<li>", "<li>- ")
+    blocks = []
+    for chunk in re.split(r"</(?:p|h3|ul|ol)>", marked):
+        lines = (" ".join(line.split()) for line in plain_text(chunk).split("\n"))
+        text = "\n".join(line for line in lines if line)
+        if text:
+            blocks.append(text)
+    return "\n\n".join(blocks)
+
+
 _BULLET = re.compile(r"^\s*(?:[-*•–·]|\d{1,3}[.)])\s+")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
 

@@ -234,6 +234,8 @@ def _project_schema() -> dict:
         "to_verify": {"type": "boolean"},
         "licence": {"type": ["string", "null"]},
         "licence_url": {"type": ["string", "null"], "format": "uri"},
+        "description": {"type": "string"},
+        "description_html": {"type": "string", "contentMediaType": "text/html"},
     }
     for name, schema in props.items():
         schema["description"] = str(FIELD_DOCS[name])

@@ -18,6 +18,7 @@ from ..project_fields import (
     FIELD_DOCS,  # noqa: F401 - the API's views and schema read it here
     PUBLIC_FIELDS,
 )
+from ..sanitise import rich_text, rich_text_as_text
 
 LICENCE = "Licence Ouverte 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -172,6 +173,10 @@ def serialise_batch(ids: list[int], urls: UrlBuilder, taxonomy=None) -> list[dic
         computed["confirmed_by"] = confirmation.by if confirmation else None
         computed["to_verify"] = bool(confirmation and confirmation.to_verify)
         computed["licence"], computed["licence_url"] = record_licence(sources[pk])
+        # The page's rich text, made safe again on the way out (rows written before the
+        # sanitiser, an editor's internal links): as text keeping its shape, and as HTML.
+        computed["description_html"] = rich_text(row["description"])
+        computed["description"] = rich_text_as_text(computed["description_html"])
         out.append(
             {
                 f.public: computed[f.public] if f.public in computed else row[f.attname]

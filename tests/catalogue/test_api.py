@@ -226,7 +226,16 @@ def test_openapi_lists_every_parameter_and_value(client, real_catalogue):
     parameters = spec["components"]["parameters"]
     operation = spec["paths"]["/api/projects"]["get"]
     names = {ref["$ref"].rsplit("/", 1)[1] for ref in operation["parameters"]}
-    expected = set(FACETS) | {"q", "commune", "rayon", "bbox", "territoire", "tri", "page", "page_size"}
+    expected = set(FACETS) | {
+        "q",
+        "commune",
+        "rayon",
+        "bbox",
+        "territoire",
+        "tri",
+        "page",
+        "page_size",
+    }
     assert names == expected
     assert {"/api/projects.geojson", "/api/projects.csv", "/api/map"} <= set(spec["paths"])
     enum = parameters["domaine"]["schema"]["items"]["enum"]
@@ -522,3 +531,48 @@ def test_each_record_carries_its_sources_licence_never_an_unstated_blanket(clien
             assert record["licence"] is None and record["licence_url"] is None
     schema = client.get("/api/openapi.json").json()["components"]["schemas"]["Project"]
     assert "null" in schema["properties"]["licence"]["description"]
+
+
+def test_records_carry_the_description_as_text_and_as_sanitised_html(client, real_catalogue):
+    """The open data carries what a project is (issue 12): its description as plain text that
+    keeps paragraphs and list items, and as sanitised HTML, in the JSON, GeoJSON and CSV; a
+    partner's hostile markup never reaches them active."""
+    from tests.hostile import ALL_PAYLOADS, MARK, active_markup
+
+    record = ProjectRecord(
+        title="Description riche",
+        source_id="desc-1",
+        source_url="https://example.org/projet/desc-1",
+        description=(
+            "<p>Un lieu   partagé.</p><p>Deux<br>lignes</p>"
+            "<ul><li>un</li><li>deux &amp; trois</li></ul>" + ALL_PAYLOADS
+        ),
+    )
+    page = services.upsert_project(record, source_key="Description test").page
+    data = client.get("/api/projects", {"q": "Description riche"}).json()["results"]
+    [found] = [r for r in data if r["id"] == page.pk]
+    assert found["description"].startswith(
+        "Un lieu partagé.\n\nDeux\nlignes\n\n- un\n- deux & trois"
+    )
+    html = found["description_html"]
+    assert html.startswith("<p>Un lieu partagé.</p><p>Deux<br/>lignes</p><ul><li>un</li>")
+    assert active_markup(html, fragment=True) == []
+    assert "<script" not in html and 'href="javascript' not in html
+    assert MARK in found["description"]  # the payloads' text kept as text
+    # GeoJSON and CSV carry the same.
+    feature = next(
+        f
+        for f in json.loads(b"".join(client.get("/api/projects.geojson").streaming_content))[
+            "features"
+        ]
+        if f["id"] == page.pk
+    )
+    assert feature["properties"]["description_html"] == html
+    _text, rows = read_csv(client.get("/api/projects.csv", {"q": "Description riche"}))
+    [row] = [r for r in rows if r["id"] == str(page.pk)]
+    assert row["description"] == found["description"] and row["description_html"] == html
+    # Documented in the OpenAPI schema.
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["Project"]
+    assert {"description", "description_html"} <= set(schema["required"])
+    assert "texte brut" in schema["properties"]["description"]["description"]
+    assert "HTML assaini" in schema["properties"]["description_html"]["description"]

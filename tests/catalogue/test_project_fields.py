@@ -88,12 +88,16 @@ def test_a_project_shows_each_declared_field_where_declared(site_tree):
         pf.API_FIELDS[: pf.API_FIELDS.index("sources")]
     )
     for field in pf.PUBLIC_FIELDS:
-        if field.kind == pf.COLUMN and field.name not in ("url",) and "published" not in field.name:
+        computed = field.name in ("url", "description") or "published" in field.name
+        if field.kind == pf.COLUMN and not computed:
             expected = page.pk if field.attname == "pk" else getattr(page, field.attname)
             assert data[field.public] == expected, field.public
     assert data["codes"] == ["AGR"] and data["tags"] == ["jardin"]
+    # The description as text and as sanitised HTML.
+    assert data["description"] == "Des parcelles, un compost, des ateliers."
+    assert data["description_html"] == "<p>Des parcelles, un compost, des ateliers.</p>"
     # Fields not declared public stay out of the open data.
-    assert "contact_email" not in data and "description" not in data
+    assert "contact_email" not in data and "contact_phone" not in data
 
     # The search index entry copies each indexed column; page columns feed their facets.
     entry = ProjectSearchEntry.objects.get(page=page)
