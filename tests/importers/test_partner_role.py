@@ -307,6 +307,8 @@ def test_dashboard_shows_runs_health_and_corrections(client, people, tmp_path):
     uncoded = pages.filter(codes__isnull=True).count()
     assert health["sans-code"] == uncoded >= 1
     assert "Atelier vélo solidaire" in html and "porteur du projet" in html  # the correction
+    for feed in ("partner-errata", "partner-errata-csv", "partner-errata-json"):
+        assert reverse(feed, args=[people["ours"].slug]) in html  # the public errata, linked
     unplaced = client.get(reverse("partner_records", args=[people["ours"].slug, "sans-commune"]))
     assert "Repair café nomade" in unplaced.content.decode()
     refused = client.get(reverse("partner_records", args=[people["ours"].slug, "refusees"]))
