@@ -46,22 +46,40 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
+#: The range of `since` read as given; a date outside it (year 1 or 9999, where converting
+#: its offset to UTC overflows) keeps everything or nothing, as the same date in range would.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _read_moment(value: str):
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        moment = datetime(day.year, day.month, day.day) if day else None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 and Python accept.
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year == 1 else LATEST
+    return min(max(moment, EARLIEST), LATEST)
+
+
 def parse_since(value: str):
     value = (value or "").strip()
     if not value:
         return None
     try:
-        moment = parse_datetime(value)
-        if moment is None:
-            day = parse_date(value)
-            moment = datetime(day.year, day.month, day.day) if day else None
-        # In UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 and Python accept.
-        moment = moment.astimezone(UTC) if moment and moment.tzinfo else moment
+        moment = _read_moment(value)
     except (ValueError, OverflowError):
         moment = None
-    if moment is None or not 1 <= moment.year <= 9998:
+    if moment is None:
         raise BadRequest(_("Paramètre « since » invalide : une date ISO 8601 est attendue."))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _page_size(params) -> int:

@@ -167,6 +167,24 @@ def test_bad_parameters_answer_400(pages, query):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("since", "everything"),
+    [
+        ("0001-01-01T01:00:00%2B01:01", True),  # before year 1 in UTC (schemathesis on PostgreSQL)
+        ("0001-01-01", True),
+        ("9999-12-31T23:00:00-01:00", False),  # past year 9999 in UTC
+        ("2000-01-01T00:00:00%2B23:59", True),  # an offset PostgreSQL refuses
+    ],
+)
+def test_extreme_dates_keep_everything_or_nothing(pages, since, everything):
+    """Any date-time the schema allows answers 200: one before every event keeps them all,
+    one after them keeps none."""
+    response = Client().get(f"/api/changes?since={since}")
+    assert response.status_code == 200, response.content
+    assert (response.json()["count"] == len(pages)) is everything
+    assert (response.json()["count"] == 0) is not everything
+
+
 def test_a_cursor_never_skips_an_event_committed_late(pages, django_capture_on_commit_callbacks):
     """A long transaction writes its event first (a lower id) and commits after a reader went
     past a later one: the reader still gets it, after the cursor it kept."""
