@@ -96,6 +96,8 @@ def test_an_editors_publish_tells_the_new_stage_not_a_mere_update(ffe_project):
     page.save_revision().publish()  # at once: they were just told the page changed
     assert [n.kind for n in told(fan)] == ["project_stage"]
     Notification.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    # Not its first publication (project_published ignores one within a second of it).
+    page.first_published_at = timezone.now() - timedelta(days=1)
     page.summary = "Une troisième phrase."
     page.save_revision().publish()  # later, no outcome: the usual "updated" (one a day)
     assert [n.kind for n in told(fan)] == ["project_stage", "project_updated"]
