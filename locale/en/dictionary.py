@@ -1755,4 +1755,6 @@ TRANSLATIONS = {
     'Autre code que « %(code)s » pour ces fiches de %(source)s': 'Another code than "%(code)s" for these records of %(source)s',
     'Confirmer « %(code)s » (%(source)s)': 'Confirm "%(code)s" (%(source)s)',
     'Aucun mot-clé ni aucune fiche sans mot-clé en attente.': 'No keyword and no record without keywords waiting.',
+    "Toutes les corrections, avec les valeurs avant et après": "Every correction, with the values before and after",
+    "à reprendre dans votre annuaire :": "to bring into your own directory:",
 }
