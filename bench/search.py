@@ -294,7 +294,7 @@ def engine_query(word, domaine, public):
     results = execute(
         SearchQuery.from_params({"q": word, "domaine": domaine, "public": public}), suggest=False
     )
-    assert len(results.facets) == 12
+    assert len(results.facets) >= 12  # each facet with values (the 100k build fills them)
     return results
 
 
@@ -323,7 +323,7 @@ def engine_text_alone(word, domaine=None, public=None):
     from catalogue.search.engine import execute
 
     results = execute(SearchQuery.from_params({"q": word}), suggest=False)
-    assert len(results.facets) == 12 and results.sort == "relevance"
+    assert len(results.facets) >= 12 and results.sort == "relevance"
     return results
 
 

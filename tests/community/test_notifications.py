@@ -317,6 +317,7 @@ def test_schedules_exist_after_migrate_and_are_idempotent():
         "community.tasks.send_daily_digests",
         "community.tasks.send_weekly_digests",
         "community.tasks.send_immediate",
+        "community.freshness.daily",
     }
     assert all(r.schedule_type == Schedule.CRON and r.next_run for r in rows)
 
