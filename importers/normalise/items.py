@@ -190,8 +190,16 @@ def _values(item: dict, prefer_abs: bool = True) -> dict[str, list[str]]:
     return out
 
 
-#: Values by record attribute (the run's report reads what a normaliser did not keep).
-field_values = _values
+#: An item's key where a normaliser that re-aligned its values leaves them by field name.
+REPORT_FIELDS = "aligned_fields"
+
+
+def field_values(item: dict) -> dict[str, list[str]]:
+    """Values by record attribute, as the normaliser read them (the run's report reads what
+    it did not keep)."""
+    if REPORT_FIELDS in item:
+        return _values({"fields": item[REPORT_FIELDS]})
+    return _values(item)
 
 
 def _first(values: dict, attr: str) -> str:
@@ -377,6 +385,11 @@ class AprilesExportNormaliser(Normaliser):
         row = item.get("raw")
         if row is None:  # a row as long as the header: values in header order
             row = [" ".join(v) for v in (item.get("fields") or {}).values()]
+        elif item.get("ragged"):
+            # Its positional fields are shifted (a title under "website"): the run's report
+            # reads the values where the alignment put them.
+            aligned = cs.align_apriles_values(row[3:])
+            item[REPORT_FIELDS] = {name: [value] for name, value in aligned.items()}
         return cs._apriles_record(row[:3], row[3:])
 
 
