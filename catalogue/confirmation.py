@@ -166,10 +166,15 @@ def seen_by_sources(page_ids, seen_at: datetime) -> None:
     entries.filter(Q(confirmed_at__lt=seen_at) | Q(confirmed_at__isnull=True)).update(
         confirmed_at=seen_at
     )
-    stale = ProjectFacetValue.objects.filter(entry_id__in=page_ids, facet=FACET).exclude(
-        value__in=(bucket(seen_at, max(seen_at, current_time())), TO_VERIFY)
+    current = set(
+        ProjectFacetValue.objects.filter(
+            entry_id__in=page_ids,
+            facet=FACET,
+            value__in=(bucket(seen_at, max(seen_at, current_time())), TO_VERIFY),
+        ).values_list("entry_id", flat=True)
     )
-    stale_ids = list(stale.values_list("entry_id", flat=True))
+    # Stale buckets, and entries with none (indexed before freshness existed: an upgrade).
+    stale_ids = [pk for pk in entries.values_list("page_id", flat=True) if pk not in current]
     if stale_ids:
         _reindex(stale_ids)
     indexer.written_in_place()

@@ -209,3 +209,20 @@ def test_an_editor_restores_an_archived_page(tree, client, settings, django_user
     assert page.live
     client.logout()
     assert client.get("/admin/fraicheur/").status_code in (302, 403)
+
+
+def test_entries_indexed_before_freshness_get_it_from_the_next_harvest(tree):
+    """An upgrade: entries written before freshness existed have no bucket; the next run that
+    sees their records unchanged ages them (check_catalogue stays clean after `make run`)."""
+    from catalogue.consistency import check_search_index
+    from catalogue.models import ProjectFacetValue
+
+    seen = timezone.now() - timedelta(days=2)
+    list(services.upsert_projects_bulk(_records(4), source_key="ffe", seen_at=seen))
+    ProjectFacetValue.objects.filter(facet=confirmation.FACET).delete()  # as before 0017
+    assert check_search_index().problems and not _fresh("moins-1-an")
+    later = timezone.now() - timedelta(hours=1)
+    outcomes = list(services.upsert_projects_bulk(_records(4), source_key="ffe", seen_at=later))
+    assert {o.action for o in outcomes} == {"unchanged"}
+    assert len(_fresh("moins-1-an")) == 4
+    assert check_search_index().problems == []
