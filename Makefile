@@ -12,10 +12,11 @@ DEMO_ADMIN_USERNAME ?= admin
 DEMO_ADMIN_EMAIL ?= admin@carrefour.local
 DEMO_ADMIN_PASSWORD ?= carrefour-demo
 export BASE_URL DEMO_ADMIN_USERNAME DEMO_ADMIN_EMAIL DEMO_ADMIN_PASSWORD
-# Two pytest-xdist workers, each module kept on one worker (its loaded sample is built once);
-# the slowest tests are listed at the end of every run.
+# Two pytest-xdist workers, each with its own databases and media; the slowest tests are listed
+# at the end of every run. `--dist load` (not loadfile): it keeps pytest-django's order on each
+# worker, transactional tests last, whose flush would empty the database of the tests after them.
 PYTEST_WORKERS ?= 2
-PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist load --durations=25
 
 .PHONY: run test venv assets static browser-deps sample-data demo-admin lint format bench messages clean
 
