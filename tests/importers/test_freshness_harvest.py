@@ -83,7 +83,9 @@ def _run(source, urls):
     return run
 
 
-def test_runs_confirm_label_archive_and_bring_back(partner, client, settings):
+def test_runs_confirm_label_archive_and_bring_back(
+    partner, client, settings, django_capture_on_commit_callbacks
+):
     settings.FRESHNESS_ARCHIVE_AFTER_RUNS = 2
     services.ensure_site_tree()
     urls = [partner.publish(n) for n in range(3)]
@@ -120,7 +122,9 @@ def test_runs_confirm_label_archive_and_bring_back(partner, client, settings):
     gone.refresh_from_db()
     assert gone.live and not archive.is_archived(gone)
     assert "plus référencé" in client.get(gone.url).content.decode()
-    _run(source, urls[:2])
+    # Committed, as a run is (the change feed shows an event once its transaction commits).
+    with django_capture_on_commit_callbacks(execute=True):
+        _run(source, urls[:2])
     gone.refresh_from_db()
     assert not gone.live and archive.is_archived(gone)
     assert client.get(gone.url).status_code == 410
