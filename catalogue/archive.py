@@ -119,6 +119,8 @@ def archived_page_at(request) -> ProjectPage | None:
     """The archived project page whose address this request asked for, if any."""
     from wagtail.models import Site
 
+    if "\x00" in request.path:  # no page has one (and PostgreSQL refuses it in a query)
+        return None
     site = Site.find_for_request(request)
     if site is None:
         return None
