@@ -12,10 +12,12 @@ DEMO_ADMIN_USERNAME ?= admin
 DEMO_ADMIN_EMAIL ?= admin@carrefour.local
 DEMO_ADMIN_PASSWORD ?= carrefour-demo
 export BASE_URL DEMO_ADMIN_USERNAME DEMO_ADMIN_EMAIL DEMO_ADMIN_PASSWORD
-# Two pytest-xdist workers, each with its own databases and media; the slowest tests are listed
-# at the end of every run. `--dist load` (not loadfile): it keeps pytest-django's order on each
-# worker, transactional tests last, whose flush would empty the database of the tests after them.
-PYTEST_WORKERS ?= 2
+# pytest-xdist workers (0: none), each with its own databases and media; the slowest tests are
+# listed at the end of every run. `--dist load` (not loadfile): it keeps pytest-django's order on
+# each worker, transactional tests last, whose flush would empty the database of the tests after
+# them. None by default: on 2 cores, with .ci/run's two engines side by side, 2 workers each took
+# 35 min against 23 min without (each module's sample is loaded again on each worker).
+PYTEST_WORKERS ?= 0
 PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist load --durations=25
 
 .PHONY: run test venv assets static browser-deps sample-data demo-admin lint format bench messages clean
