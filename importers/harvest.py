@@ -120,8 +120,6 @@ def run_source(
     if config.kind == "peer" and not limit:
         config.cursor = peer_cursor(source)  # incremental: from where the last run stopped
 
-    from importers.crawl.runner import crawl
-
     resume = pages_to_skip(source, config, run)  # what an interrupted run already wrote
     pipeline = Pipeline(
         source,
@@ -138,6 +136,16 @@ def run_source(
     # Scrapy sets its loggers to DEBUG when it starts; its children keep an explicit level.
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # One change for the whole run: the open-data dumps are rewritten once, when it ends (or
+    # stops), not after every batch (a rewrite reads the whole catalogue: at 10k new records,
+    # one per batch made the harvest quadratic, bench/RESULTS.md).
+    with services.bulk_change():
+        return _crawl(source, run, config, pipeline, limit, overrides, resume)
+
+
+def _crawl(source, run, config, pipeline, limit, overrides, resume) -> HarvestRun:
+    from importers.crawl.runner import crawl
+
     try:
         result = crawl(
             config,
