@@ -1,9 +1,9 @@
 """gunicorn settings for production (`gunicorn carrefour.wsgi` from the repository root).
 
 WEB_CONCURRENCY processes (default 2 × CPUs), GUNICORN_THREADS threads each (default 2); override
-both from the environment. The defaults are not yet chosen from a measured sweep: every sweep so
-far (`bench/load.py --workers N --threads M`) ran on a 2-core machine at load 15 to 25, where the
-configurations were within the noise (bench/RESULTS.md).
+both from the environment. Chosen from a sweep on a quiet 2-core machine (`bench/load.py
+--workers N --threads M`, bench/RESULTS.md, 2026-12-02): 4 x 2 and 6 x 1 served the most, within
+noise of each other; more threads per process cost the Python-bound map up to 40 % (the GIL).
 """
 
 import multiprocessing
