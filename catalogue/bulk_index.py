@@ -192,7 +192,7 @@ def index_new_pages(pages: list[ProjectPage], lengths: TitleLengths | None = Non
     _add_references(pages)
     from .search import indexer
 
-    indexer.index_projects([page.pk for page in pages])
+    indexer.index_projects([page.pk for page in pages], pages=pages)
 
 
 def _add_references(pages: list[ProjectPage]) -> None:

@@ -14,7 +14,7 @@ from .keywords import keyword_names
 from .models import NomenclatureCode, ProjectDistinction, ProjectPage
 from .project_fields import ONE_LINE_FIELDS, PLAIN_FIELDS, SOCIAL_FIELDS, URL_FIELDS
 from .records import ProjectRecord
-from .richtext import editor_html
+from .richtext import editor_html_of_text
 from .sanitise import one_line, plain_text, rich_text, safe_url, text_to_rich_text
 
 
@@ -72,7 +72,8 @@ def _raw_values(record: ProjectRecord) -> dict:
         if value not in ("", None):
             values[name] = value
     if record.description:
-        values["description"] = editor_html(description_html(record.description))
+        # = editor_html(description_html(…)), made from the text's blocks directly
+        values["description"] = editor_html_of_text(record.description)
     for key, field_name in SOCIAL_FIELDS.items():
         if record.social_links.get(key):
             values[field_name] = record.social_links[key]

@@ -98,3 +98,40 @@ def editor_html(
             kept.add(key)
     _stable_keys(state, kept)
     return converter.to_database_format(json.dumps(state))
+
+
+#: Whitespace the editor's parser collapses into one space (ASCII only, as in HTML).
+_HTML_WHITESPACE = re.compile(r"[ \t\n\f\r]+")
+_BLOCK_TYPES = {"p": "unstyled", "ul": "unordered-list-item", "ol": "ordered-list-item"}
+
+
+def editor_html_of_text(text: str) -> str:
+    """Plain text → what `editor_html(text_to_rich_text(text))` stores, without writing the
+    HTML and parsing it back: the editor's blocks are made from the text's blocks directly
+    (the harvest's path: parsing was a third of building a page). The editor's own exporter
+    still writes the HTML."""
+    from .sanitise import text_blocks
+
+    blocks = [
+        {
+            "key": None,
+            "type": _BLOCK_TYPES[tag],
+            "depth": 0,
+            "text": "\n".join(_HTML_WHITESPACE.sub(" ", line) for line in lines),
+            "inlineStyleRanges": [],
+            "entityRanges": [],
+        }
+        for tag, items in text_blocks(text)
+        for lines in items
+    ]
+    state = {"blocks": blocks, "entityMap": {}}
+    if is_empty(state):
+        return ""
+    # Keys the text itself spells out are avoided, as `editor_html` avoids those of its input.
+    kept = set()
+    if 'data-block-key="' in (text or ""):
+        from .sanitise import text_to_rich_text
+
+        kept = set(_BLOCK_KEY.findall(text_to_rich_text(text)))
+    _stable_keys(state, kept)
+    return _converter(DESCRIPTION_FEATURES).to_database_format(json.dumps(state))

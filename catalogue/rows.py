@@ -5,9 +5,31 @@ or not needed back."""
 
 from __future__ import annotations
 
-from django.db import NotSupportedError, connection
+from operator import attrgetter
+
+from django.db import NotSupportedError, connection, models
 from django.db.models.constants import OnConflict
 from django.db.models.fields import AutoFieldMixin
+
+#: Field classes whose database value is the Python value itself when it has one of these
+#: types (Django's `get_db_prep_save` returns it unchanged): exact classes only, a subclass
+#: may convert.
+_PLAIN = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.SlugField: (str,),
+    models.URLField: (str,),
+    models.EmailField: (str,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    models.BooleanField: (bool,),
+    models.FloatField: (float,),
+}
 
 
 def _statement(model, fields, ignore_conflicts: bool) -> str:
@@ -37,9 +59,63 @@ def insert_rows(model, objs, fields=None, *, ignore_conflicts: bool = False) -> 
     if any(hasattr(f, "get_placeholder") for f in fields):  # pragma: no cover - none here
         model._base_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
         return
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
     with connection.cursor() as cursor:
-        cursor.executemany(_statement(model, fields, ignore_conflicts), rows)
+        cursor.executemany(_statement(model, fields, ignore_conflicts), prepared_rows(objs, fields))
+
+
+_PROBES = {str: "x", int: 1, bool: True, float: 1.5}
+
+
+def _plain_types(field) -> tuple[type, ...]:
+    """The value types `field` stores as they are (see `_PLAIN`); a foreign key as its target.
+    Checked on this connection: PostgreSQL's integers, for one, go wrapped in their type."""
+    if isinstance(field, models.ForeignKey):
+        plain = type(field) in (models.ForeignKey, models.OneToOneField)
+        candidates = _PLAIN.get(type(field.target_field), ()) if plain else ()
+    else:
+        candidates = _PLAIN.get(type(field), ())
+    kept = []
+    for kind in candidates:
+        probe = _PROBES[kind]
+        prepared = field.get_db_prep_save(probe, connection)
+        if type(prepared) is kind and prepared == probe:
+            kept.append(kind)
+    return tuple(kept)
+
+
+def _preparer(field):
+    """obj -> database value of `field`, as `field.get_db_prep_save(field.pre_save(obj, True))`
+    computes it, without the calls where they change nothing: a plain value of a plain field
+    goes as it is, and a datetime (a batch shares a few: its `now`) is converted once."""
+    own_pre_save = type(field).pre_save is not models.Field.pre_save
+    read = (lambda obj: field.pre_save(obj, True)) if own_pre_save else attrgetter(field.attname)
+    plain = (type(None), *_plain_types(field))
+    if len(plain) > 1:
+
+        def prepare(obj):
+            value = read(obj)
+            if type(value) in plain:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return prepare
+    if isinstance(field, models.DateTimeField):
+        converted: dict = {}
+
+        def prepare_datetime(obj):
+            value = read(obj)
+            if value not in converted:
+                converted[value] = field.get_db_prep_save(value, connection)
+            return converted[value]
+
+        return prepare_datetime
+    return lambda obj: field.get_db_prep_save(read(obj), connection)
+
+
+def prepared_rows(objs, fields) -> list[list]:
+    """The database values of `fields` for each of `objs` (what an INSERT of them binds)."""
+    preparers = [_preparer(f) for f in fields]
+    return [[prepare(obj) for prepare in preparers] for obj in objs]
 
 
 def insert_values(model, names: list[str], rows: list[tuple], *, ignore_conflicts=False) -> None:

@@ -310,12 +310,13 @@ _BULLET = re.compile(r"^\s*(?:[-*•–·]|\d{1,3}[.)])\s+")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
 
 
-def text_to_rich_text(value) -> str:
-    """Plain text → rich text: blank lines separate paragraphs, line breaks are kept, lines
-    starting with "- ", "• " or "1. " become lists. Any markup in the text is shown as text."""
+def text_blocks(value) -> list[tuple[str, list[list[str]]]]:
+    """Plain text → its blocks: ("p", [lines]) for a paragraph, ("ul" or "ol", [lines of each
+    item, …]) for a list. Blank lines separate paragraphs; lines starting with "- ", "• " or
+    "1. " are list items."""
     text = clean_control(str(value or "")).strip()
     if not text:
-        return ""
+        return []
     blocks = []
     for paragraph in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
@@ -330,19 +331,25 @@ def text_to_rich_text(value) -> str:
             else:
                 intro.append(line)
         if intro:
-            blocks.append("<p>" + "<br/>".join(html.escape(x, quote=False) for x in intro) + "</p>")
+            blocks.append(("p", [intro]))
         if items:
             tag = "ol" if all(_NUMBERED.match(i) for i in items) else "ul"
-            lis = "".join(
-                "<li>"
-                + "<br/>".join(
-                    html.escape(x.strip(), quote=False) for x in _BULLET.sub("", i).split("\n")
-                )
-                + "</li>"
-                for i in items
+            blocks.append(
+                (tag, [[x.strip() for x in _BULLET.sub("", i).split("\n")] for i in items])
             )
-            blocks.append(f"<{tag}>{lis}</{tag}>")
-    return "".join(blocks)
+    return blocks
+
+
+def text_to_rich_text(value) -> str:
+    """Plain text → rich text (see `text_blocks`). Any markup in the text is shown as text."""
+    html_blocks = []
+    for tag, items in text_blocks(value):
+        inner = ["<br/>".join(html.escape(x, quote=False) for x in lines) for lines in items]
+        if tag == "p":
+            html_blocks.append(f"<p>{inner[0]}</p>")
+        else:
+            html_blocks.append(f"<{tag}>" + "".join(f"<li>{i}</li>" for i in inner) + f"</{tag}>")
+    return "".join(html_blocks)
 
 
 _LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9]*|!--)[\s/>]")

@@ -9,8 +9,10 @@ pages whose codes an editor curated by hand, and removes the suggestions it sett
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import CuratedField, NomenclatureCode, ProjectPage, SuggestedCode
+from .rows import insert_rows
 from .search.indexer import set_suggested_facets
 
 
@@ -33,7 +35,7 @@ def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
         .exclude(source_key=source_key[:120])
         .values_list("project_id", "code_id")
     )
-    rows, seen = [], set()
+    rows, seen, now = [], set(), timezone.now()
     for page_id, suggestions in by_page.items():
         for s in suggestions:
             code_id = codes.get(s["code"])
@@ -49,11 +51,12 @@ def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
                     keyword_key=(s.get("keyword_key") or "")[:255],
                     score=float(s.get("score") or 0.0),
                     reasons=list(s.get("reasons") or [])[:5],
+                    created_at=now,
                 )
             )
     with transaction.atomic():
         SuggestedCode.objects.filter(project_id__in=list(by_page), source_key=source_key).delete()
-        SuggestedCode.objects.bulk_create(rows, batch_size=500)
+        insert_rows(SuggestedCode, rows)  # one prepared statement (see catalogue.rows)
         set_suggested_facets(by_page)
     return len(rows)
 

@@ -269,11 +269,15 @@ def _journal(page_ids) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last - JOURNAL_KEEP])
 
 
-def index_projects(page_ids: Iterable[int]) -> int:
-    """(Re)index these project pages: indexable ones get fresh rows, the others lose theirs."""
+def index_projects(page_ids: Iterable[int], *, pages: Iterable | None = None) -> int:
+    """(Re)index these project pages: indexable ones get fresh rows, the others lose theirs.
+
+    `pages`: these pages as just written, in memory (a bulk creation): only which of them are
+    indexable is read, not the pages again."""
     page_ids = list({int(pk) for pk in page_ids if pk is not None})
     if not page_ids:
         return 0
+    in_memory = {page.pk: page for page in pages} if pages is not None else None
     written = 0
     with transaction.atomic():
         table = lookups()
@@ -282,8 +286,13 @@ def index_projects(page_ids: Iterable[int]) -> int:
         for start in range(0, len(page_ids), BATCH):
             chunk = page_ids[start : start + BATCH]
             _delete(chunk)
-            pages = list(_indexable(ProjectPage.objects.filter(pk__in=chunk)).only(*PAGE_FIELDS))
-            entries, facet_rows = _build(pages, table, stem)
+            found = _indexable(ProjectPage.objects.filter(pk__in=chunk))
+            if in_memory is None:
+                chunk_pages = list(found.only(*PAGE_FIELDS))
+            else:
+                indexable = set(found.values_list("pk", flat=True))
+                chunk_pages = [in_memory[pk] for pk in chunk if pk in indexable]
+            entries, facet_rows = _build(chunk_pages, table, stem)
             _insert(entries, facet_rows)
             written += len(entries)
     _changed()

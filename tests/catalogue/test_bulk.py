@@ -339,6 +339,75 @@ def test_plain_row_inserts_store_what_bulk_create_stores(site_tree):
     assert through.objects.filter(projectpage_id=page.pk, nomenclaturecode=code).count() == 1
 
 
+def test_prepared_values_are_what_django_prepares_for_every_row_written(site_tree, monkeypatch):
+    """`insert_rows` skips Django's conversions where they change nothing (plain strings, ints,
+    booleans; one conversion per distinct datetime): for every row a bulk creation writes,
+    pages, revisions, history, provenance, index entries and suggestions included, the values
+    bound are exactly those of `get_db_prep_save(pre_save(obj))`."""
+    from django.db import connection
+
+    from catalogue import rows as rows_module
+
+    seen: dict[str, int] = {}
+    fast = rows_module.prepared_rows
+
+    def plain(value):
+        return getattr(value, "obj", value)  # psycopg's JSON wrapper compares by identity
+
+    def checked(objs, fields):
+        values = fast(objs, fields)
+        reference = [
+            [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs
+        ]
+        # The types too (1 == True, 1.0 == 1): the database would store them differently.
+        differences = [
+            (type(objs[0]).__name__, field.name, value, expected)
+            for row, expected_row in zip(values, reference, strict=True)
+            for field, value, expected in zip(fields, row, expected_row, strict=True)
+            if type(value) is not type(expected)
+            or (plain(value) != plain(expected) and not getattr(field, "auto_now", False))
+        ]  # (an auto_now field reads "now" at each call)
+        assert not differences, differences[:3]
+        name = fields[-1].model.__name__  # Page and ProjectPage rows of the same objects
+        seen[name] = seen.get(name, 0) + len(objs)
+        return values
+
+    monkeypatch.setattr(rows_module, "prepared_rows", checked)
+    records = [record(n, description=f"<p>Texte <b>{n}</b></p>") for n in range(12)]
+    outcomes = list(services.upsert_projects_bulk(records, source_key="Main", batch_size=5))
+    assert {o.action for o in outcomes} == {"created"}
+    by_page = {o.page_id: [{"code": "EDU", "keyword": "école", "score": 0.5}] for o in outcomes}
+    services.set_suggested_codes("Main", by_page)
+    for model in ("ProjectPage", "Page", "Revision", "PageLogEntry", "ProjectSource"):
+        assert seen.get(model, 0) >= 12, (model, seen)
+    assert seen.get("SuggestedCode", 0) == 12, seen
+
+    # The search entries were built from the pages in memory: the same as from the database.
+    from catalogue.models import ProjectFacetValue, ProjectSearchEntry
+    from catalogue.search import indexer
+
+    ids = [o.page_id for o in outcomes]
+
+    def index_rows():
+        entries = ProjectSearchEntry.objects.filter(page_id__in=ids).order_by("page_id")
+        facets = ProjectFacetValue.objects.filter(entry_id__in=ids)
+        return (
+            [
+                {k: v for k, v in row.items() if k not in ("id", "indexed_at")}
+                for row in entries.values()
+            ],
+            sorted(facets.values_list("entry_id", "facet", "value")),
+        )
+
+    from_memory = index_rows()
+    assert len(from_memory[0]) == 12 and from_memory[1]
+    indexer.index_projects(ids)  # read back from the database
+    from_database = index_rows()
+    assert from_database[1] == from_memory[1]
+    for entry, expected in zip(from_memory[0], from_database[0], strict=True):
+        assert {k: v for k, v in entry.items() if v != expected[k]} == {}
+
+
 def test_reserved_ids_are_never_reused_nor_taken_again(site_tree):
     """Ids reserved for rows inserted with their id: after the highest ever used (a deleted
     row's id is not handed out again), and the database's own numbering goes on after them."""

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalogue.richtext import DESCRIPTION_FEATURES, editor_html
 from catalogue.widgets import DescriptionEditor
@@ -54,3 +56,60 @@ def test_blocks_unchanged_keep_the_keys_of_the_text_they_replace():
     edited = editor_html("<p>un</p><p>deux</p><p>trois</p>", like=wagtail_keys)
     assert edited.startswith(wagtail_keys)
     assert editor_html("<p>un</p><p>deux</p>", like=wagtail_keys) == wagtail_keys
+
+
+def _real_texts() -> list[str]:
+    """Every text value of the real partner files (descriptions, summaries, addresses…)."""
+    import csv
+
+    from django.conf import settings
+
+    texts = []
+    for name, delimiter in (
+        ("apriles-export.csv", "|"),
+        ("ffe-laureates.csv", ","),
+        ("ping-tiers-lieux-pdl.csv", ","),
+        ("cget-tiers-lieux-2019.csv", ","),
+    ):
+        with open(settings.SHARED_DATA_DIR / name, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle, delimiter=delimiter):
+                texts.extend(value for value in row if len(value) > 20)
+    return texts
+
+
+def test_text_made_editor_html_is_what_the_html_round_trip_makes():
+    """The harvest builds a description's editor HTML from its text's blocks directly
+    (`editor_html_of_text`): exactly what `editor_html(text_to_rich_text(text))` makes, on
+    every text of the real partner files and on texts made to be awkward."""
+    from catalogue.richtext import editor_html_of_text
+    from catalogue.sanitise import text_to_rich_text
+
+    awkward = [
+        "",
+        "   \n\n \t ",
+        "Un  deux\t\ttrois\r\nquatre \f cinq\u00a0\u00a0six\u2028sept",
+        "- un\n- deux\n\n- trois\n1. quatre\n2) cinq\n\n1. six\nsuite de six",
+        "<p>balises</p> & &amp; &eacute; <script>x</script> \"guillemets\" 'simples'",
+        'data-block-key="abcde" puis un paragraphe\n\ndata-block-key="0a1b2"',
+        "\x00\x01 contrôle\x0b\x0c\u200b\ufeff fin",
+        "même texte\n\nmême texte\n\nmême texte",
+        "• puce\n– tiret\n· point\n* étoile",
+    ]
+    texts = awkward + _real_texts()
+    assert len(texts) > 2000
+    different = [
+        text for text in texts if editor_html_of_text(text) != editor_html(text_to_rich_text(text))
+    ]
+    assert not different, different[:3]
+
+
+_PIECES = ["- ", "1. ", "• ", "\n", "\n\n", " ", "\t", "\r", "\u00a0", "&", "<b>", "é", "œ", "x"]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=8), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_text_made_editor_html_matches_on_any_text(text):
+    from catalogue.richtext import editor_html_of_text
+    from catalogue.sanitise import text_to_rich_text
+
+    assert editor_html_of_text(text) == editor_html(text_to_rich_text(text))
