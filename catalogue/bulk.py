@@ -58,7 +58,7 @@ from .provenance import (
     sources_seen,
 )
 from .records import ProjectRecord
-from .rows import insert_rows, reserve_ids
+from .rows import insert_rows, insert_values, reserve_ids
 from .site_tree import get_project_index
 from .upsert import upsert_project
 
@@ -549,14 +549,10 @@ def _create_related(pages: list[ProjectPage], records: list[ProjectRecord]) -> N
     from taggit.models import Tag
 
     # Codes (the in-memory ParentalManyToMany value set by _build_page).
-    through = ProjectPage.codes.through
-    insert_rows(
-        through,
-        [
-            through(projectpage_id=page.pk, nomenclaturecode_id=code.pk)
-            for page in pages
-            for code in page.codes.all()
-        ],
+    insert_values(  # plain pairs: a model instance per row cost more than its insert
+        ProjectPage.codes.through,
+        ["projectpage", "nomenclaturecode"],
+        [(page.pk, code.pk) for page in pages for code in page.codes.all()],
     )
     # Tags: missing Tag rows are created one by one (taggit makes their unique slugs).
     names_per_page = [keyword_names(record.tags) for record in records]

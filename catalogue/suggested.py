@@ -8,12 +8,23 @@ pages whose codes an editor curated by hand, and removes the suggestions it sett
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import CuratedField, NomenclatureCode, ProjectPage, SuggestedCode
-from .rows import insert_rows
+from .rows import insert_values
 from .search.indexer import set_suggested_facets
+
+_SUGGESTION_COLUMNS = [
+    "project",
+    "code",
+    "source_key",
+    "keyword",
+    "keyword_key",
+    "score",
+    "reasons",
+    "created_at",
+]
 
 
 def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
@@ -35,28 +46,32 @@ def set_suggested_codes(source_key: str, by_page: dict[int, list[dict]]) -> int:
         .exclude(source_key=source_key[:120])
         .values_list("project_id", "code_id")
     )
-    rows, seen, now = [], set(), timezone.now()
+    rows, seen = [], set()
+    # Plain tuples (see `catalogue.rows.insert_values`); the two non-plain values prepared here.
+    reasons_field = SuggestedCode._meta.get_field("reasons")
+    now = SuggestedCode._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     for page_id, suggestions in by_page.items():
         for s in suggestions:
             code_id = codes.get(s["code"])
             if code_id is None or (page_id, code_id) in carried or (page_id, code_id) in seen:
                 continue
             seen.add((page_id, code_id))
+            reasons = list(s.get("reasons") or [])[:5]
             rows.append(
-                SuggestedCode(
-                    project_id=page_id,
-                    code_id=code_id,
-                    source_key=source_key[:120],
-                    keyword=(s.get("keyword") or "")[:255],
-                    keyword_key=(s.get("keyword_key") or "")[:255],
-                    score=float(s.get("score") or 0.0),
-                    reasons=list(s.get("reasons") or [])[:5],
-                    created_at=now,
+                (
+                    page_id,
+                    code_id,
+                    source_key[:120],
+                    (s.get("keyword") or "")[:255],
+                    (s.get("keyword_key") or "")[:255],
+                    float(s.get("score") or 0.0),
+                    reasons_field.get_db_prep_save(reasons, connection),
+                    now,
                 )
             )
     with transaction.atomic():
         SuggestedCode.objects.filter(project_id__in=list(by_page), source_key=source_key).delete()
-        insert_rows(SuggestedCode, rows)  # one prepared statement (see catalogue.rows)
+        insert_values(SuggestedCode, _SUGGESTION_COLUMNS, rows)
         set_suggested_facets(by_page)
     return len(rows)
 

@@ -87,7 +87,9 @@ def memberships(changed: set[int]) -> dict[tuple[str, str], set[int]]:
     condition, params = id_condition("entry_id", changed)
     now: dict[tuple[str, str], set[int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT entry_id, facet, value FROM {FACETS_TABLE} WHERE {condition}", params)
+        cursor.execute(
+            f"SELECT entry_id, facet, value FROM {FACETS_TABLE} WHERE {condition}", params
+        )
         for pk, facet, value in cursor.fetchall():
             now.setdefault((facet, value), set()).add(pk)
     return now

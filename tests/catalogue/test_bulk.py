@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -376,11 +378,25 @@ def test_prepared_values_are_what_django_prepares_for_every_row_written(site_tre
     records = [record(n, description=f"<p>Texte <b>{n}</b></p>") for n in range(12)]
     outcomes = list(services.upsert_projects_bulk(records, source_key="Main", batch_size=5))
     assert {o.action for o in outcomes} == {"created"}
-    by_page = {o.page_id: [{"code": "EDU", "keyword": "école", "score": 0.5}] for o in outcomes}
-    services.set_suggested_codes("Main", by_page)
     for model in ("ProjectPage", "Page", "Revision", "PageLogEntry", "ProjectSource"):
         assert seen.get(model, 0) >= 12, (model, seen)
-    assert seen.get("SuggestedCode", 0) == 12, seen
+    # Suggestions go as plain tuples: read back, they are what was given.
+    from catalogue.models import SuggestedCode
+
+    reasons = [{"how": "mot-clé", "text": "« école » → EDU", "score": 1}]
+    by_page = {
+        o.page_id: [{"code": "EDU", "keyword": "École", "keyword_key": "ecole", "score": 0.5,
+                     "reasons": reasons}]
+        for o in outcomes
+    }  # fmt: skip
+    assert services.set_suggested_codes("Main", by_page) == 12
+    stored = SuggestedCode.objects.filter(project_id__in=by_page)
+    assert sorted(stored.values_list("project_id", flat=True)) == sorted(by_page)
+    assert {
+        (s.code.code, s.keyword, s.keyword_key, s.score, json.dumps(s.reasons), s.source_key)
+        for s in stored
+    } == {("EDU", "École", "ecole", 0.5, json.dumps(reasons), "Main")}
+    assert all(s.created_at is not None and s.created_at.tzinfo for s in stored)
 
     # The search entries were built from the pages in memory: the same as from the database.
     from catalogue.models import ProjectFacetValue, ProjectSearchEntry
