@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+from tests.snapshots import load_once
+
 # Records per source loaded for the tests: enough for every facet to have several values,
 # few enough to keep the suite fast (upsert_project publishes a Wagtail page per record).
 RECORDS_PER_SOURCE = 100
@@ -90,7 +92,8 @@ def load_real_catalogue(limit: int | None = None) -> RealCatalogue:
 
 @pytest.fixture(scope="module")
 def real_catalogue(django_db_setup, django_db_blocker):
-    """The real records, loaded once for the module inside a transaction rolled back after it.
+    """The real records, loaded for the module inside a transaction rolled back after it (the
+    first module runs the loader, the next ones get its rows back: `tests.snapshots`).
 
     Tests also request `db`: each runs in a savepoint inside this transaction.
     """
@@ -105,7 +108,10 @@ def real_catalogue(django_db_setup, django_db_blocker):
         try:
             cache.clear()
             with override_settings(WAGTAILSEARCH_BACKENDS=backends):
-                loaded = load_real_catalogue(limit=RECORDS_PER_SOURCE)
+                loaded = load_once(
+                    f"real_catalogue:{RECORDS_PER_SOURCE}",
+                    lambda: load_real_catalogue(limit=RECORDS_PER_SOURCE),
+                )
             yield loaded
         finally:
             transaction.set_rollback(True)

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from tests.catalogue.search_data import load_real_catalogue
+from tests.snapshots import load_once
 
 PER_SOURCE = 45
 
@@ -21,7 +22,9 @@ def catalogue_slice_fixture(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             cache.clear()
-            yield load_real_catalogue(limit=PER_SOURCE)
+            yield load_once(
+                f"catalogue_slice:{PER_SOURCE}", lambda: load_real_catalogue(limit=PER_SOURCE)
+            )
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
