@@ -239,6 +239,16 @@ def check(label: str) -> None:
     )
 
 
+def cpu_reference() -> float:
+    """Seconds for a plain 10-million-step Python loop: this machine's speed, so that figures
+    of two machines (or two sessions on a shared one) can be compared."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
@@ -258,7 +268,11 @@ def main() -> None:
 
     _timed_refresh()
     vendor = "PostgreSQL" if BASE_URL.startswith("postgres") else "SQLite"
-    print(f"Harvest benchmark — {vendor}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.1f}")
+    print(
+        f"Harvest benchmark — {vendor}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.1f}, "
+        f"CPU reference {cpu_reference():.2f} s (10M-step Python loop)",
+        flush=True,
+    )
     urls = []
 
     results = []
@@ -280,6 +294,12 @@ def main() -> None:
             config={"path": str(csv_path), "fields": {name: name for name in FIELDS}},
         )
         first = harvest(source, f"{size} new")
+        print(
+            f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC {size} new: "
+            f"{first['rate']:.0f} rec/s ({first['pipeline_rate']:.0f} without the refresh), "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         check(f"{size} after first run")
         second = harvest(source, f"{size} unchanged")
         results += [first, second]
