@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable
 
 from django.db import connection
@@ -123,6 +124,11 @@ def _record(before, after, cursor, result) -> _Snapshot:
     return _Snapshot(_digest(before), deleted, inserted, _virtual_contents(cursor), result)
 
 
+def _json(value, wrapper):
+    """A JSON column's value as read (Django reads PostgreSQL's JSON as text) for writing."""
+    return wrapper(json.loads(value) if isinstance(value, str) else value)
+
+
 def _restore(snapshot: _Snapshot, cursor) -> None:
     quote = connection.ops.quote_name
     for table, (keys, values) in snapshot.deleted.items():
@@ -134,7 +140,7 @@ def _restore(snapshot: _Snapshot, cursor) -> None:
 
             rows = [
                 tuple(
-                    Jsonb(v) if i in json_columns and v is not None else v
+                    _json(v, Jsonb) if i in json_columns and v is not None else v
                     for i, v in enumerate(row)
                 )
                 for row in rows
