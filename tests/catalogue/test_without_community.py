@@ -1,7 +1,8 @@
 """The catalogue renders without the community app (catalogue.slots): a project page, the
 project index (a search) and an article page, anonymous and signed in, in a subprocess whose
 settings drop community from INSTALLED_APPS and its routes from the URLs. The same script with
-the full settings shows what community puts in the slots, so the test cannot pass vacuously."""
+the full settings (in this process) shows what community puts in the slots, so the test cannot
+pass vacuously."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PAGES = ("project", "index", "article")
@@ -37,8 +41,18 @@ def alone():
 
 
 @pytest.fixture(scope="module")
-def with_community():
-    return _render("carrefour.settings.test")
+def with_community(django_db_setup, django_db_blocker):
+    """The same script in this process (the full settings), in a transaction rolled back
+    after it: a second subprocess would migrate a database of its own for nothing."""
+    from django.db import transaction
+
+    from tests.catalogue.alone.render import _render as render_pages
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            pages = render_pages(apps.is_installed("community"))
+            transaction.set_rollback(True)
+    return json.loads(json.dumps(pages))
 
 
 def test_the_catalogue_renders_without_community(alone):
