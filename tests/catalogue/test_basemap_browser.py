@@ -13,7 +13,7 @@ import pytest
 from catalogue import services
 from catalogue.models import ProjectPage
 from tests.browser import describe_violations
-from tests.catalogue.search_data import data_dir
+from tests.catalogue.search_data import harvest_real_records
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,22 +28,12 @@ DEPARTMENT_PATHS = ".leaflet-basemap-pane path.map-basemap__department"
 def offline_site(live_server, settings):
     """Real FFE and Apriles records on a site bound to the live server; an external tile server
     that cannot be reached (every request off 127.0.0.1 is refused by the browser)."""
-    from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
-
     # The configured external tile server (the Content-Security-Policy allows its origin): the
     # browser may ask, the test refuses every such request.
     assert settings.MAP_TILE_URL.startswith("https://") and "{s}" not in settings.MAP_TILE_URL
     host, port = live_server.url.removeprefix("http://").split(":")
     services.ensure_site_tree(hostname=host, port=int(port))
-    for reader, name, key in (
-        (read_ffe_laureates, "ffe-laureates.csv", "La France s'engage"),
-        (read_apriles_export, "apriles-export.csv", "Apriles"),
-    ):
-        partner = services.upsert_partner(key)
-        for n, record in enumerate(reader(data_dir() / name)):
-            if n >= PER_SOURCE:
-                break
-            services.upsert_project(record, source_key=key, partner=partner)
+    harvest_real_records(PER_SOURCE)
     return ProjectPage.objects.live().public().filter(latitude__isnull=False)
 
 

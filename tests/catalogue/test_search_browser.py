@@ -14,7 +14,7 @@ from catalogue.models import ProjectPage
 from catalogue.search import SearchQuery
 from catalogue.search.engine import execute
 from tests.browser import describe_violations
-from tests.catalogue.search_data import data_dir
+from tests.catalogue.search_data import harvest_real_records
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,20 +27,10 @@ PER_SOURCE = 15
 @pytest.fixture
 def search_site(live_server, settings):
     """Real FFE and Apriles records on a site bound to the live server."""
-    from importers.normalise.csv_sources import read_apriles_export, read_ffe_laureates
-
     settings.MAP_TILE_URL = ""  # offline
     host, port = live_server.url.removeprefix("http://").split(":")
     services.ensure_site_tree(hostname=host, port=int(port))
-    for reader, name, key in (
-        (read_ffe_laureates, "ffe-laureates.csv", "La France s'engage"),
-        (read_apriles_export, "apriles-export.csv", "Apriles"),
-    ):
-        partner = services.upsert_partner(key)
-        for n, record in enumerate(reader(data_dir() / name)):
-            if n >= PER_SOURCE:
-                break
-            services.upsert_project(record, source_key=key, partner=partner)
+    harvest_real_records(PER_SOURCE)
     return ProjectPage.objects.live().public()
 
 
