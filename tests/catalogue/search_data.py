@@ -1,6 +1,6 @@
 """Real records for the search tests: the FFE laureates and the Apriles harvest, loaded once
-per test module through `catalogue.services.upsert_project` (the one write path), then rolled
-back when the module ends.
+per test session through the harvests' write path (`catalogue.services.upsert_projects_bulk`),
+given back to each module (tests.snapshots) and rolled back when the module ends.
 
 Besides the real records, the loader makes one project private (a view restriction), one
 unpublished, one a "coup de cœur" and one no longer listed by its source, so tests can check
@@ -22,7 +22,7 @@ from django.test import override_settings
 from tests.snapshots import load_once
 
 # Records per source loaded for the tests: enough for every facet to have several values,
-# few enough to keep the suite fast (upsert_project publishes a Wagtail page per record).
+# few enough to keep each test's queries fast.
 RECORDS_PER_SOURCE = 100
 FFE_SOURCE = "La France s'engage"
 APRILES_SOURCE = "Apriles"
@@ -69,6 +69,12 @@ class RealCatalogue:
 
 
 def load_real_catalogue(limit: int | None = None) -> RealCatalogue:
+    """The first `limit` records of each source (all: None), written as a harvest writes them
+    (`services.upsert_projects_bulk`: the pages are those `upsert_project` makes, field by
+    field, tests/catalogue/test_bulk.py), then the private, unpublished, favourite and
+    unlisted projects made through the services."""
+    from itertools import islice
+
     from wagtail.models import PageViewRestriction
 
     from catalogue import services
@@ -84,15 +90,15 @@ def load_real_catalogue(limit: int | None = None) -> RealCatalogue:
         (read_apriles_export(data_dir() / "apriles-export.csv"), APRILES_SOURCE, apriles),
     )
     for records, source_key, partner in sources:
-        for n, record in enumerate(records):
-            if limit is not None and n >= limit:
-                break
-            try:
-                result = services.upsert_project(record, source_key=source_key, partner=partner)
-            except services.ServiceError:
-                continue
-            catalogue.pages.append(result.page)
-            catalogue.records[result.page.pk] = (record, source_key, partner)
+        with services.bulk_change():
+            outcomes = services.upsert_projects_bulk(
+                islice(records, limit), source_key=source_key, partner=partner
+            )
+            written = [o for o in outcomes if o.page_id is not None]
+        pages = ProjectPage.objects.in_bulk([o.page_id for o in written])
+        for outcome in written:
+            catalogue.pages.append(pages[outcome.page_id])
+            catalogue.records[outcome.page_id] = (outcome.record, source_key, partner)
 
     located = (
         ProjectPage.objects.live().filter(latitude__isnull=False).exclude(summary="").order_by("pk")

@@ -1,8 +1,8 @@
 """A smaller slice of the real records (FFE + Apriles) for the map and statistics tests.
 
-Same loader as the search tests (`search_data.load_real_catalogue`: real records through
-`catalogue.services.upsert_project`, one private, one unpublished, one coup de cœur, one no
-longer listed), limited per source so a module loads in a fraction of the time.
+Same loader as the search tests (`search_data.load_real_catalogue`: real records as a harvest
+writes them, one private, one unpublished, one coup de cœur, one no longer listed), limited
+per source so each test's figures stay small enough to check by hand.
 """
 
 import pytest
