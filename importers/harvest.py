@@ -22,6 +22,7 @@ from catalogue import services
 from catalogue.models import ProjectSource
 from importers.crawl import diagnostics as diag
 from importers.crawl.config import ConfigError
+from importers.gc_tuning import heap_frozen
 from importers.models import HarvestError, HarvestRun, Source
 from importers.pipeline import Pipeline
 from importers.resume import pages_to_skip
@@ -139,7 +140,7 @@ def run_source(
     # One change for the whole run: the open-data dumps are rewritten once, when it ends (or
     # stops), not after every batch (a rewrite reads the whole catalogue: at 10k new records,
     # one per batch made the harvest quadratic, bench/RESULTS.md).
-    with services.bulk_change():
+    with services.bulk_change(), heap_frozen():
         return _crawl(source, run, config, pipeline, limit, overrides, resume)
 
 
