@@ -8,8 +8,14 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import translation
 
+from tests import fast_rollback
+
 # Real-browser fixtures (Playwright + Debian chromium against live_server): see tests/browser.py.
 from tests.browser import axe, browser, page  # noqa: F401
+
+# Transactional tests' serialized rollback restored with plain INSERTs (checked against
+# Django's own restore once per session): see tests/fast_rollback.py.
+fast_rollback.install()
 
 # Crawls run in subprocesses without Django (importers.crawl.cli): the outgoing guard reads its
 # loopback permission from the environment there (the mock partners serve 127.0.0.1).
