@@ -71,11 +71,13 @@ def facet_bitmaps(facets: list[str]) -> dict[str, dict[str, int]]:
     """facet -> {value: bitmap of its entries}, read from the facet rows once per data
     version (one query for all the facets not yet held)."""
     cache = _fresh()
-    held = cache["bitmaps"]
+    # What this version held when the read began: stored there, and shared under it, even if
+    # a newer version arrives meanwhile (see idsets._advance).
+    held, version = cache["bitmaps"], cache["version"]
     missing = [f for f in facets if f not in held]
-    share = cache is _cache and cache["version"] is not None
+    share = cache is _cache and version is not None
     if missing and share:
-        keys = {f"search:bitmaps:{cache['version']}:{facet}": facet for facet in missing}
+        keys = {f"search:bitmaps:{version}:{facet}": facet for facet in missing}
         for key, bitmaps in shared_cache.get_many(list(keys)).items():
             held[keys[key]] = bitmaps
         missing = [f for f in facets if f not in held]
@@ -97,7 +99,7 @@ def facet_bitmaps(facets: list[str]) -> dict[str, dict[str, int]]:
         held.update(found)
         if share:
             shared_cache.set_many(
-                {f"search:bitmaps:{cache['version']}:{f}": b for f, b in found.items()},
+                {f"search:bitmaps:{version}:{f}": b for f, b in found.items()},
                 SHARED_SECONDS,
             )
     return {facet: held[facet] for facet in facets}

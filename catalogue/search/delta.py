@@ -197,7 +197,8 @@ def apply(cache: dict, changed: set[int]) -> None:
 
     now = memberships(changed)
     sets = {}
-    for key, held in cache["sets"].items():
+    # Copies: readers may add entries meanwhile (see idsets._advance).
+    for key, held in list(cache["sets"].items()):
         # Only the facets the facet rows hold; anything else kept there (territories, the
         # entries' places) is read again when next asked for.
         if key[0] == "*" and key[1] in FACETS:
@@ -207,11 +208,11 @@ def apply(cache: dict, changed: set[int]) -> None:
     changed_bits = bitmap(changed)
     bitmaps = {
         facet: _bitmaps(facet, values, changed_bits, now)
-        for facet, values in cache["bitmaps"].items()
+        for facet, values in list(cache["bitmaps"].items())
     }
     orders, order_keys = {}, {}
     if connection.vendor == "postgresql":
-        for terms, ids in cache["orders"].items():
+        for terms, ids in list(cache["orders"].items()):
             keys = cache["order_keys"].get(terms)
             if keys is not None:
                 orders[terms], order_keys[terms] = _order(terms, ids, keys, changed)

@@ -100,6 +100,10 @@ _advancing = threading.Lock()
 def _advance(version: str) -> None:
     """A new data version: apply the pages the index journal lists since the held structures
     (`delta`), or start empty when it cannot say."""
+    # Readers do not take the lock: each stores what it computed into the dictionary it read
+    # from (`sets = _fresh()["sets"]`), which `delta.apply` iterates over as a copy and then
+    # replaces; a result computed meanwhile is lost with the old dictionary, never kept as the
+    # new version's, and never changes a dictionary while it is being iterated over.
     with _advancing:
         if _cache["version"] == version:  # another thread did it meanwhile
             return
@@ -150,9 +154,9 @@ SMALL_FACETS = {
 
 def facet_value_sets(facet: str) -> dict[str, frozenset[int]]:
     """Every value of a facet with its entry ids (one query, cached per data version)."""
-    cache = _fresh()
+    sets = _fresh()["sets"]  # stored into below, not into a newer version's (see `_advance`)
     key = ("*", facet)
-    found = cache["sets"].get(key)
+    found = sets.get(key)
     if found is not None:
         return found
     if facet in COLUMN_FACETS:
@@ -174,7 +178,7 @@ def facet_value_sets(facet: str) -> dict[str, frozenset[int]]:
                 value = "1"
             grouped.setdefault(value, []).append(pk)
     found = {value: frozenset(ids) for value, ids in grouped.items()}
-    cache["sets"][key] = found
+    sets[key] = found
     return found
 
 
@@ -190,16 +194,19 @@ def small_facet_counts(ids, facet: str) -> dict[str, int]:
 
 def total() -> int:
     cache = _fresh()
-    if cache["total"] is None:
-        cache["total"] = ProjectSearchEntry.objects.count()
-    return cache["total"]
+    found, version = cache["total"], cache["version"]
+    if found is None:
+        found = ProjectSearchEntry.objects.count()
+        if cache["version"] == version:  # not a count of the version before, kept as the new
+            cache["total"] = found
+    return found
 
 
 def value_ids(facet: str, value: str) -> frozenset[int]:
     """Entries having one facet value (cached per data version)."""
-    cache = _fresh()
+    sets = _fresh()["sets"]
     key = (facet, value)
-    ids = cache["sets"].get(key)
+    ids = sets.get(key)
     if ids is None:
         if facet in COLUMN_FACETS:
             ids = _fetch(f"SELECT page_id FROM {ENTRY} WHERE {COLUMN_FACETS[facet]} = %s", [value])
@@ -221,8 +228,8 @@ def value_ids(facet: str, value: str) -> frozenset[int]:
                 f"SELECT entry_id FROM {FACETS_TABLE} WHERE facet = %s AND value = %s",
                 [facet, value],
             )
-        if len(cache["sets"]) < _CACHE_LIMIT:
-            cache["sets"][key] = ids
+        if len(sets) < _CACHE_LIMIT:
+            sets[key] = ids
     return ids
 
 

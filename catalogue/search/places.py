@@ -30,21 +30,21 @@ _KM_PER_DEG = math.pi * idsets.EARTH_RADIUS_KM / 180
 
 
 def entry_places() -> dict[int, tuple[str, float | None, float | None]]:
-    cache = idsets._fresh()
-    found = cache["sets"].get(_KEY)
+    sets = idsets._fresh()["sets"]  # see idsets._advance
+    found = sets.get(_KEY)
     if found is not None:
         return found
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT page_id, insee_code, latitude, longitude FROM {idsets.ENTRY}")
         found = {pk: (insee or "", lat, lng) for pk, insee, lat, lng in cursor.fetchall()}
-    cache["sets"][_KEY] = found
+    sets[_KEY] = found
     return found
 
 
 def ids_by_insee() -> dict[str, frozenset[int]]:
     """INSEE code -> ids of the entries placed there (from `entry_places`, per data version)."""
-    cache = idsets._fresh()
-    found = cache["sets"].get(_BY_INSEE)
+    sets = idsets._fresh()["sets"]
+    found = sets.get(_BY_INSEE)
     if found is not None:
         return found
     grouped: dict[str, list[int]] = {}
@@ -52,7 +52,7 @@ def ids_by_insee() -> dict[str, frozenset[int]]:
         if insee:
             grouped.setdefault(insee, []).append(pk)
     found = {insee: frozenset(ids) for insee, ids in grouped.items()}
-    cache["sets"][_BY_INSEE] = found
+    sets[_BY_INSEE] = found
     return found
 
 
@@ -65,8 +65,8 @@ def _km(lat0: float, lng0: float, coslat0: float, lat: float, lng: float) -> flo
 
 def _grid() -> dict[tuple[int, int], list[tuple[int, float, float]]]:
     """Cell -> (id, lat, lng) of the entries placed there (per data version)."""
-    cache = idsets._fresh()
-    found = cache["sets"].get(_GRID)
+    sets = idsets._fresh()["sets"]
+    found = sets.get(_GRID)
     if found is not None:
         return found
     found = {}
@@ -74,7 +74,7 @@ def _grid() -> dict[tuple[int, int], list[tuple[int, float, float]]]:
         if lat is not None and lng is not None:
             cell = (math.floor(lat / CELL_DEG), math.floor(lng / CELL_DEG))
             found.setdefault(cell, []).append((pk, lat, lng))
-    cache["sets"][_GRID] = found
+    sets[_GRID] = found
     return found
 
 
@@ -156,10 +156,10 @@ def count_by_commune(ids) -> dict[str, int]:
 def held(key: tuple, compute):
     """`compute()`, held per data version under `key` (a tuple whose first item is not a
     facet name): structures derived from the index that every territory page shares."""
-    cache = idsets._fresh()
-    found = cache["sets"].get(key)
+    sets = idsets._fresh()["sets"]
+    found = sets.get(key)
     if found is None:
-        found = cache["sets"][key] = compute()
+        found = sets[key] = compute()
     return found
 
 

@@ -41,7 +41,7 @@ def relevance_order(terms: list[str]) -> array:
     per term list and data version."""
     cache = _fresh()
     key = tuple(terms)
-    orders = cache["orders"]
+    orders, order_keys = cache["orders"], cache["order_keys"]  # see idsets._advance
     order = orders.get(key)
     if order is not None:
         return order
@@ -59,10 +59,10 @@ def relevance_order(terms: list[str]) -> array:
     while orders and held + len(order) > _ORDERS_LIMIT:
         oldest = next(iter(orders))  # the oldest first
         held -= len(orders.pop(oldest))
-        cache["order_keys"].pop(oldest, None)
+        order_keys.pop(oldest, None)
     orders[key] = order
     if keys is not None:
-        cache["order_keys"][key] = keys
+        order_keys[key] = keys
     return order
 
 

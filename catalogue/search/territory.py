@@ -31,16 +31,16 @@ def territory_ids(key: str) -> frozenset[int]:
         return frozenset()
     if territory.kind in COLUMN:
         return idsets.value_ids(COLUMN[territory.kind], territory.code)
-    cache = idsets._fresh()
-    found = cache["sets"].get(("territoire", key))
+    sets = idsets._fresh()["sets"]  # see idsets._advance
+    found = sets.get(("territoire", key))
     if found is not None:
         return found
     from ..territories import geo
 
     by_insee = places.ids_by_insee()
     found = frozenset().union(*(by_insee.get(code, ()) for code in geo.commune_codes(territory)))
-    if len(cache["sets"]) < idsets._CACHE_LIMIT:
-        cache["sets"][("territoire", key)] = found
+    if len(sets) < idsets._CACHE_LIMIT:
+        sets[("territoire", key)] = found
     return found
 
 

@@ -98,7 +98,11 @@
                     }));
                 })
                 .catch(function (error) {
-                    if (error.name !== "AbortError") { window.location.href = url; }
+                    if (error.name === "AbortError") { return; }
+                    // The live update failed: the same results as a plain page load (said in
+                    // the console, so that a journey losing its focus this way tells why).
+                    if (window.console) { console.error("live search update failed:", error); }
+                    window.location.href = url;
                 });
         }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from catalogue import services
 from catalogue.models import ArticlePage
@@ -233,14 +234,21 @@ def test_keyboard_skip_link_visible_focus_and_facets(page, site):
     page.keyboard.press("Space")
     # Ticked at once; the live update may be replacing the facets meanwhile, then gives the
     # focus back to the same checkbox: read it once focus has settled on it.
-    page.wait_for_function(
-        """([name, value]) => {
-            const element = document.activeElement;
-            return element && element.name === name && element.value === value;
-        }""",
-        arg=[name, value],
-        timeout=30000,
-    )
+    try:
+        page.wait_for_function(
+            """([name, value]) => {
+                const element = document.activeElement;
+                return element && element.name === name && element.value === value;
+            }""",
+            arg=[name, value],
+            timeout=30000,
+        )
+    except PlaywrightTimeout:
+        active = page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+        pytest.fail(
+            f"focus left {name}={value} after the live update: now on {active} at {page.url}; "
+            f"browser errors: {page.errors}"
+        )
     assert page.evaluate("() => document.activeElement.checked"), "Space did not tick it"
     # The live update pushes the new address once its results arrive (slow on a loaded CI);
     # read as parameters (encoded, or several values joined by commas).

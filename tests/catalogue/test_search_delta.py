@@ -190,3 +190,33 @@ def test_a_rebuild_or_a_long_journal_reads_everything_again(real_catalogue, db, 
     freshness.bump()
     execute(SearchQuery())
     assert not large_paths and idsets._cache["journal"] == delta.position()
+
+
+def test_a_read_begun_before_a_change_is_not_kept_for_the_new_version(
+    real_catalogue, db, large_paths, monkeypatch
+):
+    """Readers do not take `_advance`'s lock. One that began before a publish (another thread,
+    here simulated: the publish and the next query happen inside its read) must not store its
+    result, computed from the old rows, as the new version's: it goes into the dictionary it
+    read from, which the delta replaced."""
+    idsets.facet_value_sets("domaine")  # something held, so the change is applied as a delta
+    stale = frozenset({-1})  # what the slow read computed from the rows before the change
+    page = ProjectPage.objects.live().public().first()
+    real_fetch = idsets._fetch
+
+    def slow_read(sql, params):
+        monkeypatch.setattr(idsets, "_fetch", real_fetch)
+        page.title = f"{page.title} (modifié)"
+        page.save_revision().publish()
+        committed()
+        assert execute(SearchQuery()).count > 0  # another request: the delta is applied
+        return stale
+
+    monkeypatch.setattr(idsets, "_fetch", slow_read)
+    assert idsets.value_ids("public", "jeunes") == stale  # the reader gets what it read
+    assert large_paths, "the change was applied as a delta"
+    assert idsets._cache["sets"].get(("public", "jeunes")) != stale
+    assert idsets.value_ids("public", "jeunes") == real_fetch(
+        f"SELECT entry_id FROM {idsets.FACETS_TABLE} WHERE facet = %s AND value = %s",
+        ["public", "jeunes"],
+    )
