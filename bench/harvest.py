@@ -228,7 +228,7 @@ def naive(sample, n: int) -> dict:
 
 
 def check(label: str) -> None:
-    from catalogue.bulk import tree_problems
+    from catalogue.bulk_pages import tree_problems
     from catalogue.models import ProjectPage, ProjectSearchEntry
 
     problems = tree_problems()

@@ -149,7 +149,7 @@ def records(n: int, start: int, rng: random.Random, codes: list[str]):
 
 
 def fast_create(records_batch, partner) -> list[int]:
-    """Published project pages in bulk, the way `catalogue.bulk.create_pages` builds them
+    """Published project pages in bulk, the way `catalogue.bulk_pages.create_pages` builds them
     (computed tree paths, codes, tags, provenance, the catalogue's search index), minus what the
     map never reads and a benchmark cannot afford at 100k on a loaded machine: revisions, page
     history, Wagtail's own search backend and the reference index."""
@@ -161,7 +161,7 @@ def fast_create(records_batch, partner) -> list[int]:
     from django.utils import timezone
     from wagtail.models import Page
 
-    from catalogue import bulk
+    from catalogue import bulk_pages as bulk
     from catalogue.models import ProjectIndexPage, ProjectPage, ProjectSource
     from catalogue.rows import insert_rows
 

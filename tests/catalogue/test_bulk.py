@@ -10,7 +10,7 @@ from django.urls import reverse
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
 
 from catalogue import search, services
-from catalogue.bulk import tree_problems
+from catalogue.bulk_pages import tree_problems
 from catalogue.models import ProjectDistinction, ProjectPage, ProjectSource
 from catalogue.records import Distinction, ProjectRecord
 

@@ -11,7 +11,7 @@ from django.db.models import Count
 from wagtail.models import Revision
 
 from catalogue import page_values, services
-from catalogue.bulk import tree_problems
+from catalogue.bulk_pages import tree_problems
 from catalogue.models import ProjectPage, ProjectSearchEntry, ProjectSource
 from importers.models import HarvestRun, Source
 from importers.normalise.clean import clean_email

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from catalogue import services
-from catalogue.bulk import tree_problems
+from catalogue.bulk_pages import tree_problems
 from catalogue.models import ProjectPage, ProjectSource
 from catalogue.records import ProjectRecord
 from importers.dedup import registrable_domain
